@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Keel depends on the Swift toolchain only (plus the system library libcap-dev for the Linux
+// containerizer). Never add a `.package(...)` here.
+let package = Package(
+    name: "Keel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "KeelLog", targets: ["KeelLog"]),
+        .library(name: "KeelCodec", targets: ["KeelCodec"]),
+        .library(name: "KeelCrypto", targets: ["KeelCrypto"]),
+        .library(name: "KeelActors", targets: ["KeelActors"]),
+        .library(name: "KeelCore", targets: ["KeelCore"]),
+        .library(name: "KeelAllocator", targets: ["KeelAllocator"]),
+        .library(name: "KeelTesting", targets: ["KeelTesting"]),
+        .executable(name: "keel", targets: ["keel"]),
+        .executable(name: "keel-bench", targets: ["keel-bench"]),
+    ],
+    targets: [
+        // Structured, leveled logging used by every other module.
+        .target(name: "KeelLog"),
+        // Linux headers the Glibc module does not export (epoll, eventfd, TCP options).
+        .target(name: "CKeelLinux"),
+        // Compact binary wire codec (Codable encoder/decoder and byte primitives).
+        .target(name: "KeelCodec"),
+        // SHA-256 and HMAC-SHA256 for the handshake's shared-secret authentication.
+        .target(name: "KeelCrypto"),
+        // The distributed actor system: identity, registry, transports (TCP, in-memory), calls, watch.
+        .target(name: "KeelActors", dependencies: ["KeelLog", "KeelCodec", "KeelCrypto", "CKeelLinux"]),
+        // The resource model: scalars, ranges, sets, reservations, roles, attributes.
+        .target(name: "KeelCore"),
+        // Public test support: fakes and reference actors for framework authors and Keel's own tests.
+        .target(name: "KeelTesting", dependencies: ["KeelActors", "KeelLog"]),
+        // Pluggable allocators: hierarchical weighted DRF, strict priority, weighted random.
+        .target(name: "KeelAllocator", dependencies: ["KeelCore"]),
+
+        .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog"]),
+        .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux"]),
+        // A helper process used by the multi-process actor tests and the rpc benchmark.
+        .executableTarget(name: "keel-actor-peer", dependencies: ["KeelActors", "KeelLog", "KeelTesting"]),
+
+        .testTarget(name: "KeelLogTests", dependencies: ["KeelLog"]),
+        .testTarget(name: "KeelCodecTests", dependencies: ["KeelCodec"]),
+        .testTarget(name: "KeelCryptoTests", dependencies: ["KeelCrypto"]),
+        .testTarget(name: "KeelActorsTests", dependencies: ["KeelActors", "KeelLog", "KeelCodec", "KeelCrypto", "KeelTesting"]),
+        .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
+        .testTarget(name: "KeelAllocatorTests", dependencies: ["KeelAllocator", "KeelCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

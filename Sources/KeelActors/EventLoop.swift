@@ -1,0 +1,336 @@
+import CKeelLinux
+import Foundation
+import Glibc
+import KeelLog
+import Synchronization
+
+/// Receives readiness events for one file descriptor registered on an ``EventLoop``.
+/// Called on the loop's thread only.
+protocol EventLoopHandler: AnyObject, Sendable {
+    func handleEvent(readable: Bool, writable: Bool, hangup: Bool)
+}
+
+/// A cancellable timer returned by ``EventLoop/schedule(after:_:)``.
+public final class ScheduledTimer: Sendable {
+    let cancelled = Atomic<Bool>(false)
+    /// Prevents the timer's callback from running if it has not run yet.
+    public func cancel() { cancelled.store(true, ordering: .relaxed) }
+}
+
+/// One thread that owns non-blocking I/O, timers and a job queue: the runtime's engine.
+///
+/// Sockets are driven by `epoll`; other threads hand work to the loop with ``execute(_:)``, which
+/// wakes it through an `eventfd` only when it is asleep. The loop is also a `TaskExecutor`: the
+/// actor system runs incoming calls as tasks that prefer this executor, which both keeps calls
+/// between a pair of actors in arrival order and saves a thread hop per call. All blocking-free:
+/// nothing that runs on the loop may block.
+public final class EventLoop: TaskExecutor, @unchecked Sendable {
+    // Safety for `@unchecked Sendable`: all mutable state is in Mutexes (`shared`, `handlers`),
+    // atomics, or `afterIteration` (a LoopBound, checked to be used on the loop thread only). The
+    // implicitly unwrapped `afterIteration` is assigned in `init` before the thread starts and
+    // never again; the file descriptors are immutable.
+    private struct Shared {
+        var callbacks: [@Sendable () -> Void] = []
+        var jobs: [UnownedJob] = []
+        var timers = TimerHeap()
+        var sleeping = false
+        var running = true
+    }
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let shared = Mutex(Shared())
+    private let threadID = Atomic<UInt>(0)
+    private let finished = Mutex<[CheckedContinuation<Void, Never>]>([])
+    private let hasFinished = Atomic<Bool>(false)
+    private let handlers = Mutex<[Int32: any EventLoopHandler]>([:])
+    private var afterIteration: LoopBound<[() -> Void]>!
+    let logger: Logger
+
+    /// Starts a loop thread named `name`.
+    public init(name: String, logger: Logger = Logger(label: "keel.loop")) throws {
+        self.logger = logger
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw SystemError.call("epoll_create1", errno) }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeFD >= 0 else {
+            close(epollFD)
+            throw SystemError.call("eventfd", errno)
+        }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wakeFD
+        epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
+        afterIteration = LoopBound([], loop: self)
+        let thread = Thread { [self] in self.run() }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Whether the caller is running on this loop's thread.
+    public var inEventLoop: Bool { threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self())) }
+
+    /// Runs `callback` on the loop thread, after the events of the current iteration.
+    public func execute(_ callback: @escaping @Sendable () -> Void) {
+        let wake = shared.withLock { state -> Bool in
+            guard state.running else { return false }
+            state.callbacks.append(callback)
+            return state.sleeping ? (state.sleeping = false, true).1 : false
+        }
+        if wake { signal() }
+    }
+
+    /// Runs `callback` on the loop thread once `delay` has passed (unless cancelled first).
+    @discardableResult
+    public func schedule(after delay: Duration, _ callback: @escaping @Sendable () -> Void) -> ScheduledTimer {
+        let timer = ScheduledTimer()
+        let deadline = MonotonicClock.nanoseconds() &+ UInt64(max(0, delay.nanoseconds))
+        let wake = shared.withLock { state -> Bool in
+            guard state.running else { return false }
+            state.timers.push(deadline: deadline, timer: timer, callback: callback)
+            return state.sleeping ? (state.sleeping = false, true).1 : false
+        }
+        if wake { signal() }
+        return timer
+    }
+
+    /// Queues `callback` to run on the loop thread after the current iteration's I/O and jobs;
+    /// used to coalesce writes. Must be called on the loop.
+    func runAfterIteration(_ callback: @escaping () -> Void) {
+        afterIteration.value.append(callback)
+    }
+
+    /// `TaskExecutor` conformance: jobs run on the loop thread, in the order they were enqueued.
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        let wake = shared.withLock { state -> Bool in
+            state.jobs.append(unowned)
+            return state.sleeping ? (state.sleeping = false, true).1 : false
+        }
+        if wake { signal() }
+    }
+
+    /// Registers `fd` for readability (and writability when `writable`). Thread-safe.
+    func register(fd: Int32, writable: Bool, handler: any EventLoopHandler) throws {
+        handlers.withLock { $0[fd] = handler }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | (writable ? EPOLLOUT.rawValue : 0)
+        event.data.fd = fd
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
+            let code = errno
+            handlers.withLock { $0[fd] = nil }
+            throw SystemError.call("epoll_ctl(ADD)", code)
+        }
+    }
+
+    /// Changes whether `fd` is watched for writability. Must be called on the loop.
+    func setWritableInterest(fd: Int32, _ writable: Bool) {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | (writable ? EPOLLOUT.rawValue : 0)
+        event.data.fd = fd
+        epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &event)
+    }
+
+    /// Stops watching `fd` (the caller closes it). Thread-safe.
+    func deregister(fd: Int32) {
+        var event = epoll_event()
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
+        handlers.withLock { _ = $0.removeValue(forKey: fd) }
+    }
+
+    /// Stops the loop after the callbacks already queued; the thread exits and file descriptors close.
+    public func shutdown() {
+        let wake = shared.withLock { state -> Bool in
+            state.running = false
+            return true
+        }
+        if wake { signal() }
+    }
+
+    /// Waits until the loop thread has exited.
+    public func waitForShutdown() async {
+        if hasFinished.load(ordering: .acquiring) { return }
+        await withCheckedContinuation { continuation in
+            let done = finished.withLock { waiters -> Bool in
+                if hasFinished.load(ordering: .acquiring) { return true }
+                waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func signal() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeFD, &one, 8)
+    }
+
+    private func run() {
+        threadID.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .releasing)
+        var events = [epoll_event](repeating: epoll_event(), count: 128)
+        while true {
+            let timeout = shared.withLock { state -> Int32 in
+                if !state.running { return -2 }
+                if !state.callbacks.isEmpty || !state.jobs.isEmpty { return 0 }
+                state.sleeping = true
+                guard let next = state.timers.nextDeadline else { return -1 }
+                let now = MonotonicClock.nanoseconds()
+                if next <= now { state.sleeping = false; return 0 }
+                return Int32(min(1_000, (next - now + 999_999) / 1_000_000))
+            }
+            if timeout == -2 { break }
+            let count = epoll_wait(epollFD, &events, Int32(events.count), timeout)
+            shared.withLock { $0.sleeping = false }
+            if count > 0 {
+                for index in 0..<Int(count) {
+                    let event = events[index]
+                    let fd = event.data.fd
+                    if fd == wakeFD {
+                        var value: UInt64 = 0
+                        _ = Glibc.read(wakeFD, &value, 8)
+                        continue
+                    }
+                    guard let handler = handlers.withLock({ $0[fd] }) else { continue }
+                    let flags = event.events
+                    handler.handleEvent(
+                        readable: flags & EPOLLIN.rawValue != 0,
+                        writable: flags & EPOLLOUT.rawValue != 0,
+                        hangup: flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0)
+                }
+            }
+            runTimers()
+            runQueued()
+            drainAfterIteration()
+        }
+        // Drain what was queued before shutdown so no continuation is left hanging.
+        runQueued()
+        drainAfterIteration()
+        let remaining = handlers.withLock { table -> [Int32] in defer { table.removeAll() }; return Array(table.keys) }
+        for fd in remaining { close(fd) }
+        close(wakeFD)
+        close(epollFD)
+        hasFinished.store(true, ordering: .releasing)
+        let waiters = finished.withLock { waiters -> [CheckedContinuation<Void, Never>] in
+            defer { waiters.removeAll() }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func runTimers() {
+        let now = MonotonicClock.nanoseconds()
+        while true {
+            let due = shared.withLock { $0.timers.popDue(now: now) }
+            guard let (timer, callback) = due else { return }
+            if !timer.cancelled.load(ordering: .relaxed) { callback() }
+        }
+    }
+
+    private func runQueued() {
+        // Bounded passes so a job that keeps re-enqueueing cannot starve I/O.
+        for _ in 0..<4 {
+            let (callbacks, jobs) = shared.withLock { state -> ([@Sendable () -> Void], [UnownedJob]) in
+                defer {
+                    state.callbacks.removeAll(keepingCapacity: true)
+                    state.jobs.removeAll(keepingCapacity: true)
+                }
+                return (state.callbacks, state.jobs)
+            }
+            if callbacks.isEmpty && jobs.isEmpty { return }
+            for callback in callbacks { callback() }
+            let executor = asUnownedTaskExecutor()
+            for job in jobs { job.runSynchronously(on: executor) }
+        }
+    }
+
+    private func drainAfterIteration() {
+        while !afterIteration.value.isEmpty {
+            let callbacks = afterIteration.value
+            afterIteration.value.removeAll(keepingCapacity: true)
+            for callback in callbacks { callback() }
+        }
+    }
+}
+
+/// A min-heap of timers ordered by deadline (then insertion order, so equal deadlines run FIFO).
+struct TimerHeap {
+    private struct Entry {
+        var deadline: UInt64
+        var sequence: UInt64
+        var timer: ScheduledTimer
+        var callback: @Sendable () -> Void
+        func precedes(_ other: Entry) -> Bool {
+            deadline != other.deadline ? deadline < other.deadline : sequence < other.sequence
+        }
+    }
+    private var entries: [Entry] = []
+    private var nextSequence: UInt64 = 0
+
+    var nextDeadline: UInt64? { entries.first?.deadline }
+
+    mutating func push(deadline: UInt64, timer: ScheduledTimer, callback: @escaping @Sendable () -> Void) {
+        entries.append(Entry(deadline: deadline, sequence: nextSequence, timer: timer, callback: callback))
+        nextSequence &+= 1
+        var child = entries.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard entries[child].precedes(entries[parent]) else { break }
+            entries.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func popDue(now: UInt64) -> (ScheduledTimer, @Sendable () -> Void)? {
+        guard let first = entries.first, first.deadline <= now else { return nil }
+        let last = entries.removeLast()
+        if !entries.isEmpty {
+            entries[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var best = parent
+                if left < entries.count, entries[left].precedes(entries[best]) { best = left }
+                if right < entries.count, entries[right].precedes(entries[best]) { best = right }
+                if best == parent { break }
+                entries.swapAt(parent, best)
+                parent = best
+            }
+        }
+        return (first.timer, first.callback)
+    }
+}
+
+/// Monotonic time in nanoseconds (`CLOCK_MONOTONIC`), for deadlines and heartbeats.
+enum MonotonicClock {
+    static func nanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, saturating at `Int64.max`.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).overflow ? .max : scaled + attoseconds / 1_000_000_000
+    }
+
+    /// The duration in whole milliseconds.
+    var milliseconds: Int64 { nanoseconds / 1_000_000 }
+}
+
+/// A failed system call, with the call's name and `errno` text.
+public struct SystemError: Error, Sendable, CustomStringConvertible {
+    /// The failing call and the reason.
+    public var message: String
+
+    static func call(_ name: String, _ code: Int32) -> SystemError {
+        SystemError(message: "\(name) failed: \(String(cString: strerror(code))) (errno \(code))")
+    }
+
+    public var description: String { message }
+}

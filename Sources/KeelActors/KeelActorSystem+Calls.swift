@@ -1,0 +1,145 @@
+import Distributed
+import KeelCodec
+
+extension KeelActorSystem {
+    public func makeInvocationEncoder() -> KeelInvocationEncoder {
+        KeelInvocationEncoder(encoder: encoder)
+    }
+
+    public func remoteCall<Act, Err, Res>(
+        on actor: Act, target: RemoteCallTarget, invocation: inout InvocationEncoder,
+        throwing: Err.Type, returning: Res.Type
+    ) async throws -> Res where Act: DistributedActor, Act.ID == ActorID, Err: Error, Res: Codable {
+        let payload = try await call(actor.id, target: target, invocation: &invocation)
+        do {
+            return try makeDecoder().decode(Res.self, from: payload)
+        } catch {
+            throw ActorSystemError.serialization("result of \(target.identifier) as \(Res.self): \(error)")
+        }
+    }
+
+    public func remoteCallVoid<Act, Err>(
+        on actor: Act, target: RemoteCallTarget, invocation: inout InvocationEncoder, throwing: Err.Type
+    ) async throws where Act: DistributedActor, Act.ID == ActorID, Err: Error {
+        _ = try await call(actor.id, target: target, invocation: &invocation)
+    }
+
+    /// Sends one call and waits for its outcome; returns the encoded result.
+    private func call(_ recipient: ActorID, target: RemoteCallTarget, invocation: inout InvocationEncoder) async throws -> ArraySlice<UInt8> {
+        if isShutDown.load(ordering: .relaxed) { throw ActorSystemError.shutDown }
+        try Task.checkCancellation()
+        let destination = recipient.node.endpoint
+        if destination == endpoint {
+            // Local actors are called directly by Swift; reaching here means it is gone.
+            throw ActorSystemError.deadLetter(recipient, reason: recipient.node.incarnation == incarnation ? "no such actor" : "node incarnation is gone")
+        }
+        let callID = nextCallID.wrappingAdd(1, ordering: .relaxed).oldValue
+        var writer = Frames.start(.call, capacity: 48 + recipient.path.utf8.count + target.identifier.utf8.count + invocation.arguments.count)
+        writer.writeVarUInt(callID)
+        writer.writeUInt64BE(recipient.node.incarnation)
+        writer.writeString(recipient.path)
+        writer.writeString(target.identifier)
+        writer.writeVarUInt(UInt64(invocation.genericSubstitutions.count))
+        for name in invocation.genericSubstitutions { writer.writeString(name) }
+        writer.writeRaw(invocation.arguments.bytes)
+        if writer.count > configuration.maxFrameSize {
+            throw ActorSystemError.frameTooLarge(size: writer.count, limit: configuration.maxFrameSize)
+        }
+        let frame = writer.bytes
+        let timeout = UInt64(max(0, (CallOptions.timeout ?? configuration.callTimeout).nanoseconds))
+        let deadline = MonotonicClock.nanoseconds() &+ timeout
+        pending.withLock {
+            $0.reserve(callID, endpoint: destination, recipient: recipient, target: target.identifier, deadline: deadline, timeoutNanos: timeout)
+        }
+        let outcome = await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<CallOutcome, Never>) in
+                guard pending.withLock({ $0.attach(callID, continuation) }) else {
+                    continuation.resume(returning: .failure(CancellationError()))
+                    return
+                }
+                route(frame, callID: callID, to: recipient)
+            }
+        } onCancel: {
+            complete(callID, .failure(CancellationError()))
+        }
+        switch outcome {
+        case .success(let payload): return payload
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Resolves a pending call (from any thread); a no-op when it already ended.
+    func complete(_ callID: UInt64, _ outcome: CallOutcome) {
+        pending.withLock { $0.take(callID) }?.resume(returning: outcome)
+    }
+
+    /// Chooses how to reach the recipient's node and hands the frame over, atomically with respect
+    /// to route changes, so frames from one sender keep their order.
+    func route(_ frame: [UInt8], callID: UInt64?, to recipient: ActorID) {
+        let destination = recipient.node.endpoint
+        enum Decision { case send(Link), fail(ActorSystemError), queued, dial }
+        let decision = routes.withLock { table -> Decision in
+            switch table[destination] {
+            case .established(let link, let node)?:
+                if node.incarnation != recipient.node.incarnation {
+                    return .fail(.deadLetter(recipient, reason: "node restarted (now incarnation \(String(node.incarnation, radix: 16)))"))
+                }
+                return .send(link)
+            case .connecting(var queued, let failures)?:
+                queued.append((callID, frame))
+                table[destination] = .connecting(queued: queued, failures: failures)
+                return .queued
+            case .backingOff(let until, let failures, let reason)?:
+                let now = MonotonicClock.nanoseconds()
+                if now < until {
+                    return .fail(.connectionFailed(destination, reason: "\(reason) (retrying in \((until - now) / 1_000_000) ms)"))
+                }
+                table[destination] = .connecting(queued: [(callID, frame)], failures: failures)
+                return .dial
+            case nil:
+                table[destination] = .connecting(queued: [(callID, frame)], failures: 0)
+                return .dial
+            }
+        }
+        switch decision {
+        case .send(let link): link.send(frame)
+        case .fail(let error):
+            if let callID {
+                complete(callID, .failure(error))
+            } else {
+                // Only watch requests travel without a call ID: an unreachable node fires the watch.
+                let reason: TerminationReason = if case .deadLetter = error { .nodeRestarted } else { .nodeDown(error.description) }
+                fireWatches(for: recipient, reason: reason)
+            }
+        case .queued: break
+        case .dial: loop.execute { [self] in dial(destination) }
+        }
+    }
+
+    /// Builds an error reply for `callID`: registered `Codable` errors travel as themselves,
+    /// everything else as type name plus description.
+    func errorReply(callID: UInt64, error: any Error) -> [UInt8] {
+        var writer = Frames.replyHeader(callID: callID, status: .error, capacity: 128)
+        let typeName = String(reflecting: type(of: error))
+        writer.writeString(typeName)
+        writer.writeString(String(describing: error))
+        var payload: [UInt8] = []
+        if errorTypes.withLock({ $0[typeName] }) != nil, let encodable = error as? any Encodable {
+            payload = (try? encoder.encode(encodable)) ?? []
+        }
+        writer.writeLengthPrefixed(payload)
+        return writer.bytes
+    }
+
+    /// Decodes an error reply into the error to throw at the caller.
+    func decodeErrorReply(_ reader: inout ByteReader) throws -> any Error {
+        let typeName = try reader.readString(maxLength: 1024)
+        let message = try reader.readString(maxLength: 1 << 20)
+        let payload = try reader.readLengthPrefixed()
+        if !payload.isEmpty, let type = errorTypes.withLock({ $0[typeName] }) {
+            func decode<E: Error & Codable>(_ type: E.Type) throws -> any Error { try makeDecoder().decode(E.self, from: payload) }
+            if let error = try? decode(type) { return error }
+        }
+        return RemoteCallError(typeName: typeName, message: message)
+    }
+}

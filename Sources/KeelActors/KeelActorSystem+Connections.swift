@@ -1,0 +1,281 @@
+import Distributed
+import KeelCodec
+
+extension KeelActorSystem: TransportDelegate {
+    var transportContext: TransportContext {
+        TransportContext(loop: loop, maxFrameSize: configuration.maxFrameSize, delegate: self)
+    }
+
+    func makeHandshake(initiator: Bool) -> HandshakeStateMachine {
+        HandshakeStateMachine(local: node, cluster: configuration.clusterName, secret: configuration.sharedSecret, initiator: initiator)
+    }
+
+    /// Starts an outbound connection to `endpoint` (loop thread).
+    func dial(_ endpoint: Endpoint) {
+        guard !isShutDown.load(ordering: .relaxed) else { return }
+        let connection = transport.connect(to: endpoint, context: transportContext)
+        let link = Link(connection: connection, outbound: true, dialedEndpoint: endpoint, handshake: makeHandshake(initiator: true), loop: loop)
+        connections.value.links[link.id] = link
+        connections.value.dialing[endpoint] = link.id
+        logger.trace("dialling", ["peer": endpoint])
+    }
+
+    // MARK: TransportDelegate (loop thread)
+
+    public func transport(accepted connection: any TransportConnection) {
+        guard !isShutDown.load(ordering: .relaxed) else {
+            connection.close(reason: "node shutting down")
+            return
+        }
+        let link = Link(connection: connection, outbound: false, dialedEndpoint: nil, handshake: makeHandshake(initiator: false), loop: loop)
+        connections.value.links[link.id] = link
+        link.send(link.state.value.handshake.hello())
+    }
+
+    public func transport(connected connection: any TransportConnection) {
+        guard let link = connections.value.links[connection.connectionID] else { return }
+        link.send(link.state.value.handshake.hello())
+    }
+
+    public func transport(_ connection: any TransportConnection, received frame: ArraySlice<UInt8>) {
+        guard let link = connections.value.links[connection.connectionID] else { return }
+        link.state.value.lastReceived = MonotonicClock.nanoseconds()
+        guard let first = frame.first, let kind = FrameKind(rawValue: first) else {
+            return reject(link, "unknown frame kind 0x\(String(frame.first ?? 0, radix: 16))")
+        }
+        var reader = ByteReader(frame.dropFirst())
+        if kind == .goodbye {
+            let reason = (try? reader.readString(maxLength: 1024)) ?? "no reason given"
+            logger.warning("peer closed the connection", ["peer": connection.remoteDescription, "reason": reason])
+            connection.close(reason: "rejected by peer: \(reason)")
+            return
+        }
+        guard link.state.value.handshake.isEstablished else {
+            let actions = link.state.value.handshake.receive(kind: kind, &reader)
+            for action in actions {
+                switch action {
+                case .send(let bytes): link.send(bytes)
+                case .established(let peer): established(link, peer: peer)
+                case .reject(let reason): reject(link, reason)
+                }
+            }
+            return
+        }
+        do {
+            switch kind {
+            case .call: try receiveCall(on: link, &reader)
+            case .reply: try receiveReply(&reader)
+            case .ping: break
+            case .watch: receiveWatch(on: link, path: try reader.readString(maxLength: 1024))
+            case .unwatch: receiveUnwatch(on: link, path: try reader.readString(maxLength: 1024))
+            case .terminated:
+                let incarnation = try reader.readUInt64BE()
+                let path = try reader.readString(maxLength: 1024)
+                if let peer = link.state.value.peer {
+                    fireWatches(for: ActorID(node: NodeID(endpoint: peer.endpoint, incarnation: incarnation), path: path), reason: .stopped)
+                }
+            case .hello, .auth, .goodbye:
+                reject(link, "unexpected \(kind) frame after the handshake")
+            }
+        } catch {
+            reject(link, "malformed \(kind) frame: \(error)")
+        }
+    }
+
+    public func transport(closed connection: any TransportConnection, reason: String) {
+        guard let link = connections.value.links.removeValue(forKey: connection.connectionID) else { return }
+        link.state.value.closed = true
+        for path in link.state.value.watchedPaths {
+            connections.value.remoteWatchers[path]?.remove(link.id)
+            if connections.value.remoteWatchers[path]?.isEmpty == true { connections.value.remoteWatchers[path] = nil }
+        }
+        if let dialed = link.dialedEndpoint, connections.value.dialing[dialed] == link.id {
+            connections.value.dialing[dialed] = nil
+            if !link.state.value.handshake.isEstablished {
+                dialFailed(dialed, reason: reason)
+                return
+            }
+        }
+        // Every endpoint whose route used this link loses it: fail its calls, fire its watches.
+        let lost = routes.withLock { table -> [Endpoint] in
+            var lost: [Endpoint] = []
+            for (endpoint, route) in table {
+                if case .established(let routed, _) = route, routed === link {
+                    table[endpoint] = nil
+                    lost.append(endpoint)
+                }
+            }
+            return lost
+        }
+        for endpoint in lost {
+            logger.info("connection lost", ["peer": endpoint, "reason": reason])
+            failCalls(to: endpoint, ActorSystemError.connectionClosed(endpoint, reason: reason))
+            fireWatches(endpoint: endpoint, reason: .nodeDown(reason))
+        }
+    }
+
+    // MARK: Handshake outcomes
+
+    private func established(_ link: Link, peer: NodeID) {
+        link.state.value.peer = peer
+        var keys = [peer.endpoint]
+        if let dialed = link.dialedEndpoint, dialed != peer.endpoint { keys.append(dialed) }
+        for key in keys {
+            if let previous = connections.value.incarnations[key], previous != peer.incarnation {
+                fireWatches(endpoint: key, reason: .nodeRestarted, except: peer.incarnation)
+            }
+            connections.value.incarnations[key] = peer.incarnation
+        }
+        if let dialed = link.dialedEndpoint, connections.value.dialing[dialed] == link.id {
+            connections.value.dialing[dialed] = nil
+        }
+        routes.withLock { table in
+            for key in keys {
+                switch table[key] {
+                case .connecting(let queued, _)? where link.outbound && key == link.dialedEndpoint:
+                    for (_, frame) in queued { link.send(frame) }
+                    table[key] = .established(link, peer)
+                case nil, .backingOff?:
+                    table[key] = .established(link, peer)
+                default:
+                    break
+                }
+            }
+        }
+        let waiters = endpointWaiters.withLock { table in keys.flatMap { table.removeValue(forKey: $0) ?? [] } }
+        for waiter in waiters { waiter.resume(returning: .success(peer)) }
+        logger.debug("connection established", ["peer": peer, "outbound": link.outbound])
+    }
+
+    private func dialFailed(_ endpoint: Endpoint, reason: String) {
+        let error = ActorSystemError.connectionFailed(endpoint, reason: reason)
+        routes.withLock { table in
+            guard case .connecting(_, let failures)? = table[endpoint] else { return }
+            let initial = UInt64(max(1, configuration.reconnectBackoffInitial.nanoseconds))
+            let maximum = UInt64(max(1, configuration.reconnectBackoffMax.nanoseconds))
+            let delay = min(maximum, initial << UInt64(min(failures, 30)))
+            table[endpoint] = .backingOff(until: MonotonicClock.nanoseconds() &+ delay, failures: failures + 1, reason: reason)
+        }
+        logger.debug("cannot connect", ["peer": endpoint, "reason": reason])
+        failCalls(to: endpoint, error)
+        let waiters = endpointWaiters.withLock { $0.removeValue(forKey: endpoint) ?? [] }
+        for waiter in waiters { waiter.resume(returning: .failure(error)) }
+        fireWatches(endpoint: endpoint, reason: .nodeDown(reason))
+    }
+
+    /// Sends a goodbye with `reason` and closes the link.
+    func reject(_ link: Link, _ reason: String) {
+        logger.warning("closing connection", ["peer": link.connection.remoteDescription, "reason": reason])
+        link.send(Frames.goodbye(reason))
+        link.connection.close(reason: reason)
+    }
+
+    func failCalls(to endpoint: Endpoint, _ error: ActorSystemError) {
+        for continuation in pending.withLock({ $0.takeAll(endpoint: endpoint) }) {
+            continuation.resume(returning: .failure(error))
+        }
+    }
+
+    /// Waits until a connection to `endpoint` is established and returns the peer's identity.
+    func nodeID(at endpoint: Endpoint) async throws -> NodeID {
+        if case .established(_, let node)? = routes.withLock({ $0[endpoint] }) { return node }
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<NodeID, ActorSystemError>, Never>) in
+            if isShutDown.load(ordering: .relaxed) { return continuation.resume(returning: .failure(.shutDown)) }
+            endpointWaiters.withLock { $0[endpoint, default: []].append(continuation) }
+            let dial = routes.withLock { table -> Bool in
+                switch table[endpoint] {
+                case .established?, .connecting?: return false
+                case .backingOff(let until, let failures, _)?:
+                    guard MonotonicClock.nanoseconds() >= until else { return false }
+                    table[endpoint] = .connecting(queued: [], failures: failures)
+                    return true
+                case nil:
+                    table[endpoint] = .connecting(queued: [], failures: 0)
+                    return true
+                }
+            }
+            switch routes.withLock({ $0[endpoint] }) {
+            case .established(_, let node)?:
+                if let waiter = endpointWaiters.withLock({ $0[endpoint]?.popLast() }) { waiter.resume(returning: .success(node)) }
+            case .backingOff(_, _, let reason)?:
+                if let waiter = endpointWaiters.withLock({ $0[endpoint]?.popLast() }) {
+                    waiter.resume(returning: .failure(.connectionFailed(endpoint, reason: reason)))
+                }
+            default:
+                if dial { loop.execute { [self] in self.dial(endpoint) } }
+            }
+        }
+        return try result.get()
+    }
+
+    // MARK: Frames
+
+    private func receiveCall(on link: Link, _ reader: inout ByteReader) throws {
+        let header = try CallHeader.parse(&reader)
+        let recipient = ActorID(node: NodeID(endpoint: endpoint, incarnation: header.incarnation), path: header.path)
+        guard header.incarnation == incarnation else {
+            link.send(errorReply(callID: header.callID, error: ActorSystemError.deadLetter(recipient, reason: "node incarnation is gone")))
+            return
+        }
+        guard let entry = registry.withLock({ $0.entries[header.path] }), entry.isAlive else {
+            link.send(errorReply(callID: header.callID, error: ActorSystemError.deadLetter(recipient, reason: "no such actor")))
+            return
+        }
+        // Copy the arguments out of the transport's read buffer; they are decoded when the target runs.
+        let arguments = ByteReader(Array(try reader.readRaw(count: reader.remaining)))
+        let handler = KeelResultHandler(callID: header.callID, link: link, system: self)
+        let target = RemoteCallTarget(header.target)
+        let generics = header.genericSubstitutions
+        // Preferring this loop as the task executor enqueues calls in arrival order (per-pair FIFO)
+        // and runs default actors' code here without a thread hop.
+        Task(executorPreference: loop) {
+            var decoder = KeelInvocationDecoder(reader: arguments, genericSubstitutions: generics, system: self)
+            do {
+                try await entry.execute(system: self, target: target, decoder: &decoder, handler: handler)
+            } catch {
+                let mapped: any Error = error is ActorSystemError ? error : ActorSystemError.unknownTarget("\(target.identifier): \(error)")
+                try? await handler.onThrow(error: mapped)
+            }
+        }
+    }
+
+    private func receiveReply(_ reader: inout ByteReader) throws {
+        let callID = try reader.readVarUInt()
+        let statusByte = try reader.readByte()
+        guard let status = ReplyStatus(rawValue: statusByte) else { throw ActorSystemError.serialization("unknown reply status \(statusByte)") }
+        switch status {
+        case .value:
+            let length = try reader.readUInt32BE()
+            let bytes = try reader.readRaw(count: Int(length))
+            complete(callID, .success(ArraySlice(Array(bytes))))
+        case .void:
+            complete(callID, .success([]))
+        case .error:
+            complete(callID, .failure(try decodeErrorReply(&reader)))
+        }
+    }
+
+    // MARK: Timers (loop thread)
+
+    func tick() {
+        let now = MonotonicClock.nanoseconds()
+        for (continuation, error) in pending.withLock({ $0.takeExpired(now: now) }) {
+            continuation.resume(returning: .failure(error))
+        }
+        let interval = UInt64(max(1, configuration.heartbeatInterval.nanoseconds))
+        let timeout = UInt64(max(1, configuration.heartbeatTimeout.nanoseconds))
+        let handshakeTimeout = UInt64(max(1, configuration.handshakeTimeout.nanoseconds))
+        for link in connections.value.links.values {
+            let state = link.state.value
+            if state.handshake.isEstablished {
+                if now &- state.lastReceived >= timeout {
+                    link.connection.close(reason: "nothing received for \((now &- state.lastReceived) / 1_000_000) ms (heartbeat timeout)")
+                } else if now &- link.lastSent.load(ordering: .relaxed) >= interval {
+                    link.send(Frames.ping())
+                }
+            } else if now &- state.createdAt >= handshakeTimeout {
+                link.connection.close(reason: "connect and handshake not completed within \(handshakeTimeout / 1_000_000) ms")
+            }
+        }
+    }
+}

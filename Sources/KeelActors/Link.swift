@@ -1,0 +1,57 @@
+import KeelCodec
+import Synchronization
+
+/// One connection to a peer node, with its handshake and liveness bookkeeping.
+///
+/// The immutable parts and `send` may be used from any thread; `state` belongs to the event loop.
+final class Link: Sendable {
+    struct State {
+        var handshake: HandshakeStateMachine
+        /// The peer, once the handshake finished.
+        var peer: NodeID?
+        /// Last time anything arrived (monotonic ns).
+        var lastReceived: UInt64
+        /// When the connection was created (monotonic ns), for the handshake timeout.
+        let createdAt: UInt64
+        /// Local actor paths this peer watches (so its registrations can be dropped on close).
+        var watchedPaths: Set<String> = []
+        var closed = false
+    }
+
+    let connection: any TransportConnection
+    /// Whether we dialled (true) or accepted (false) this connection.
+    let outbound: Bool
+    /// For outbound links: the endpoint we dialled.
+    let dialedEndpoint: Endpoint?
+    let lastSent = Atomic<UInt64>(0)
+    let state: LoopBound<State>
+
+    init(connection: any TransportConnection, outbound: Bool, dialedEndpoint: Endpoint?, handshake: HandshakeStateMachine, loop: EventLoop) {
+        self.connection = connection
+        self.outbound = outbound
+        self.dialedEndpoint = dialedEndpoint
+        let now = MonotonicClock.nanoseconds()
+        self.state = LoopBound(State(handshake: handshake, lastReceived: now, createdAt: now), loop: loop)
+        lastSent.store(now, ordering: .relaxed)
+    }
+
+    /// Sends one frame (thread-safe).
+    func send(_ frame: [UInt8]) {
+        lastSent.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
+        connection.send(frame)
+    }
+
+    var id: UInt64 { connection.connectionID }
+}
+
+/// How the runtime currently reaches one endpoint. Guarded by the system's `routes` mutex so that
+/// choosing a route and queueing a frame on it is one atomic step — this is what keeps frames
+/// from one sender in order while a connection is being established.
+enum Route {
+    /// Dialling (the loop owns the dial link); frames wait here in order until the handshake completes.
+    case connecting(queued: [(callID: UInt64?, frame: [UInt8])], failures: Int)
+    /// Established: frames go straight to the link.
+    case established(Link, NodeID)
+    /// The last dial failed; calls fail fast until `until` (monotonic ns).
+    case backingOff(until: UInt64, failures: Int, reason: String)
+}

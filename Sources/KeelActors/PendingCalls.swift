@@ -1,0 +1,100 @@
+import Synchronization
+
+/// What a reply resolves a pending call with.
+enum CallOutcome: Sendable {
+    /// The encoded return value (without its length prefix), or empty for `void`.
+    case success(ArraySlice<UInt8>)
+    case failure(any Error)
+}
+
+/// Outstanding outbound calls: continuation, destination and deadline, keyed by call ID.
+///
+/// Deadlines sit in buckets of the system's timer resolution, each a set of call IDs, so both
+/// completing a call and expiring a bucket cost O(1) per call and nothing lingers after a reply.
+struct PendingCalls {
+    struct Entry {
+        var continuation: UnsafeContinuation<CallOutcome, Never>?
+        var cancelledEarly = false
+        let endpoint: Endpoint
+        let recipient: ActorID
+        let target: String
+        let bucket: UInt64
+        let timeoutNanos: UInt64
+    }
+
+    private var entries: [UInt64: Entry] = [:]
+    private var buckets: [UInt64: Set<UInt64>] = [:]
+    let resolution: UInt64
+
+    init(resolutionNanos: UInt64) { self.resolution = max(1, resolutionNanos) }
+
+    var count: Int { entries.count }
+
+    /// Reserves an entry before the continuation exists, so a cancellation racing with the call's
+    /// start is never lost.
+    mutating func reserve(_ callID: UInt64, endpoint: Endpoint, recipient: ActorID, target: String, deadline: UInt64, timeoutNanos: UInt64) {
+        let bucket = deadline / resolution + 1
+        entries[callID] = Entry(endpoint: endpoint, recipient: recipient, target: target, bucket: bucket, timeoutNanos: timeoutNanos)
+        buckets[bucket, default: []].insert(callID)
+    }
+
+    /// Attaches the continuation; returns false when the call was already completed or cancelled
+    /// (the caller then resumes it itself with `CancellationError`).
+    mutating func attach(_ callID: UInt64, _ continuation: UnsafeContinuation<CallOutcome, Never>) -> Bool {
+        guard var entry = entries[callID], !entry.cancelledEarly else {
+            if let entry = entries.removeValue(forKey: callID) { buckets[entry.bucket]?.remove(callID) }
+            return false
+        }
+        entry.continuation = continuation
+        entries[callID] = entry
+        return true
+    }
+
+    /// Removes the call and returns its continuation to resume (outside the lock). When the
+    /// continuation is not attached yet, marks the entry so `attach` fails instead.
+    mutating func take(_ callID: UInt64) -> UnsafeContinuation<CallOutcome, Never>? {
+        guard var entry = entries[callID] else { return nil }
+        guard let continuation = entry.continuation else {
+            entry.cancelledEarly = true
+            entries[callID] = entry
+            return nil
+        }
+        entries[callID] = nil
+        buckets[entry.bucket]?.remove(callID)
+        return continuation
+    }
+
+    /// Removes every call addressed to `endpoint`.
+    mutating func takeAll(endpoint: Endpoint) -> [UnsafeContinuation<CallOutcome, Never>] {
+        let ids = entries.filter { $0.value.endpoint == endpoint }.map(\.key)
+        return ids.compactMap { take($0) }
+    }
+
+    /// Removes every call.
+    mutating func takeAll() -> [UnsafeContinuation<CallOutcome, Never>] {
+        let ids = Array(entries.keys)
+        return ids.compactMap { take($0) }
+    }
+
+    /// Removes calls whose deadline passed, with a timeout error for each.
+    mutating func takeExpired(now: UInt64) -> [(UnsafeContinuation<CallOutcome, Never>, ActorSystemError)] {
+        let current = now / resolution
+        var expired: [(UnsafeContinuation<CallOutcome, Never>, ActorSystemError)] = []
+        for bucket in buckets.keys where bucket <= current {
+            guard let ids = buckets.removeValue(forKey: bucket) else { continue }
+            for id in ids {
+                guard let entry = entries[id] else { continue }
+                let error = ActorSystemError.timeout(entry.recipient, target: entry.target, afterMilliseconds: Int64(entry.timeoutNanos / 1_000_000))
+                if let continuation = entry.continuation {
+                    entries[id] = nil
+                    expired.append((continuation, error))
+                } else {
+                    var marked = entry
+                    marked.cancelledEarly = true
+                    entries[id] = marked
+                }
+            }
+        }
+        return expired
+    }
+}

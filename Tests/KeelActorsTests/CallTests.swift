@@ -1,0 +1,180 @@
+import Distributed
+import KeelActors
+import KeelTesting
+import Synchronization
+import Testing
+
+@Suite("Calls over both transports")
+struct CallTests {
+    @Test(arguments: TransportKind.allCases)
+    func callAndReply(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (server, actor) = try cluster.echoNode("server")
+        let client = try cluster.node("client")
+        let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        #expect(try await echo.greet("keel") == "hello, keel")
+        #expect(try await echo.echo([1, 2, 3]) == [1, 2, 3])
+        #expect(echo.id.node == server.node)
+        withExtendedLifetime(actor) {}
+        await cluster.shutdown()
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func actorsAsArgumentsAndResults(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (a, actorA) = try cluster.echoNode("a")
+        let (b, actorB) = try cluster.echoNode("b")
+        let client = try cluster.node("client")
+        let echoA = try await client.resolve($EchoService.self, named: "echo", at: a.endpoint)
+        // A result that is an actor: a proxy to the child on node a.
+        let child = try await echoA.spawnChild()
+        #expect(child.id.node == a.node)
+        #expect(try await child.greet("child") == "hello, child")
+        // An argument that is an actor on a third node: a calls b on the client's behalf.
+        let onB = try EchoActor.resolve(id: actorB.id, using: client)
+        #expect(try await echoA.forwardGreeting(to: onB, name: "via a") == "hello, via a")
+        withExtendedLifetime((actorA, actorB, b)) {}
+        await cluster.shutdown()
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func deadLetters(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (server, actor) = try cluster.echoNode("server")
+        let client = try cluster.node("client")
+        let missing = try $EchoService.resolve(id: try await client.actorID(named: "nobody", at: server.endpoint), using: client)
+        await #expect(throws: ActorSystemError.self) { _ = try await missing.greet("x") }
+        do {
+            _ = try await missing.greet("x")
+        } catch let error as ActorSystemError {
+            guard case .deadLetter(let id, _) = error else { Issue.record("expected a dead letter, got \(error)"); return }
+            #expect(id.path == "nobody")
+        }
+        // A stale incarnation never reaches a live actor with the same path.
+        var stale = actor.id
+        stale.node.incarnation &+= 1
+        let ghost = try $EchoService.resolve(id: stale, using: client)
+        await #expect(throws: ActorSystemError.self) { _ = try await ghost.greet("x") }
+        #expect(try await EchoActor.resolve(id: actor.id, using: client).greet("live") == "hello, live")
+        await cluster.shutdown()
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func errorsOfBothKinds(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (server, actor) = try cluster.echoNode("server")
+        let client = try cluster.node("client")
+        let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        await #expect(throws: EchoError(message: "registered boom")) { try await echo.fail(registered: true, message: "registered boom") }
+        do {
+            try await echo.fail(registered: false, message: "plain boom")
+            Issue.record("expected an error")
+        } catch let error as RemoteCallError {
+            #expect(error.typeName.hasSuffix("UnregisteredEchoError"))
+            #expect(error.message == "unregistered: plain boom")
+        }
+        withExtendedLifetime(actor) {}
+        await cluster.shutdown()
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func timeoutsAreTypedAndPerCall(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (server, actor) = try cluster.echoNode("server")
+        let client = try cluster.node("client")
+        let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        do {
+            _ = try await KeelActorSystem.withCallTimeout(.milliseconds(100)) { try await echo.delay(milliseconds: 5_000) }
+            Issue.record("expected a timeout")
+        } catch ActorSystemError.timeout(let id, _, let ms) {
+            #expect(id == echo.id)
+            #expect(ms == 100)
+        }
+        // The connection is still fine afterwards.
+        #expect(try await echo.greet("after") == "hello, after")
+        withExtendedLifetime(actor) {}
+        await cluster.shutdown()
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func cancellationReachesTheWaitingCall(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (server, actor) = try cluster.echoNode("server")
+        let client = try cluster.node("client")
+        let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        let task = Task { try await echo.delay(milliseconds: 20_000) }
+        // Wait until the call is in flight on the server side is not observable; cancel right away:
+        // both orders (before and after the frame left) must end in CancellationError.
+        task.cancel()
+        let result = await task.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        let second = Task { try await echo.delay(milliseconds: 20_000) }
+        _ = try await echo.greet("in flight now")
+        second.cancel()
+        let secondResult = try await withDeadline(5, "cancelled call") { await second.result }
+        #expect(throws: CancellationError.self) { try secondResult.get() }
+        withExtendedLifetime(actor) {}
+        await cluster.shutdown()
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func perPairOrderingOfTenThousandConcurrentMessages(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (server, actor) = try cluster.echoNode("server")
+        let clients = try (0..<2).map { try cluster.node("client\($0)") }
+        let senders = 10, perSender = 1_000
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for sender in 0..<senders {
+                let client = clients[sender % clients.count]
+                let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+                // Tasks started on the loop run (and send) in creation order: 1,000 calls in flight at once.
+                var calls: [Task<Int, Error>] = []
+                for sequence in 0..<perSender {
+                    calls.append(Task(executorPreference: client.loop) { try await echo.record(sender: sender, sequence: sequence) })
+                }
+                group.addTask { for call in calls { _ = try await call.value } }
+            }
+            try await group.waitForAll()
+        }
+        let records = try await EchoActor.resolve(id: actor.id, using: clients[0]).records()
+        #expect(records.count == senders * perSender)
+        for sender in 0..<senders {
+            let sequences = records.filter { $0.sender == sender }.map(\.sequence)
+            let firstOutOfOrder = zip(sequences, 0...).first { $0.0 != $0.1 }
+            #expect(sequences.count == perSender && firstOutOfOrder == nil,
+                    "sender \(sender): \(sequences.count) records, first out of order at \(String(describing: firstOutOfOrder))")
+        }
+        await cluster.shutdown()
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func reconnectAfterThePeerRestarts(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (first, firstActor) = try cluster.echoNode("server")
+        let client = try cluster.node("client")
+        let endpoint = first.endpoint
+        let oldEcho = try await client.resolve($EchoService.self, named: "echo", at: endpoint)
+        #expect(try await oldEcho.greet("one") == "hello, one")
+        let gone = Task { await client.termination(of: oldEcho.id) }
+        if kind == .memory { cluster.network.crash(endpoint) }
+        await first.shutdown()
+        let termination = try await withDeadline(5, "termination") { await gone.value }
+        #expect(termination?.id == oldEcho.id)
+        withExtendedLifetime(firstActor) {}
+
+        let (second, secondActor) = try cluster.echoNode("server", port: endpoint.port)
+        #expect(second.endpoint == endpoint)
+        #expect(second.incarnation != first.incarnation)
+        let newEcho = try await eventually { try await client.resolve($EchoService.self, named: "echo", at: endpoint) }
+        #expect(try await eventually { try await newEcho.greet("two") } == "hello, two")
+        // The old reference names a dead incarnation: a dead letter, never the new actor.
+        do {
+            _ = try await oldEcho.greet("stale")
+            Issue.record("a stale reference reached the new incarnation")
+        } catch let error as ActorSystemError {
+            guard case .deadLetter = error else { Issue.record("expected a dead letter, got \(error)"); return }
+        }
+        withExtendedLifetime(secondActor) {}
+        await cluster.shutdown()
+    }
+}
