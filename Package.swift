@@ -35,7 +35,7 @@ let package = Package(
         // Pluggable allocators: hierarchical weighted DRF, strict priority, weighted random.
         .target(name: "KeelAllocator", dependencies: ["KeelCore"]),
 
-        .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog"]),
+        .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting"]),
         .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux"]),
         // A helper process used by the multi-process actor tests and the rpc benchmark.
         .executableTarget(name: "keel-actor-peer", dependencies: ["KeelActors", "KeelLog", "KeelTesting"]),

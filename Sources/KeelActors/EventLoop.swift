@@ -199,8 +199,10 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
                         hangup: flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0)
                 }
             }
-            runTimers()
+            // Queued work (including frames handed over by the in-memory transport) runs before
+            // timers, so a timer never judges liveness with deliveries still waiting in the queue.
             runQueued()
+            runTimers()
             drainAfterIteration()
         }
         // Drain what was queued before shutdown so no continuation is left hanging.

@@ -46,8 +46,8 @@ extension KeelActorSystem: TransportDelegate {
         var reader = ByteReader(frame.dropFirst())
         if kind == .goodbye {
             let reason = (try? reader.readString(maxLength: 1024)) ?? "no reason given"
-            logger.warning("peer closed the connection", ["peer": connection.remoteDescription, "reason": reason])
-            connection.close(reason: "rejected by peer: \(reason)")
+            logger.notice("peer said goodbye", ["peer": connection.remoteDescription, "reason": reason])
+            connection.close(reason: "peer said goodbye: \(reason)")
             return
         }
         guard link.state.value.handshake.isEstablished else {
@@ -108,7 +108,11 @@ extension KeelActorSystem: TransportDelegate {
             return lost
         }
         for endpoint in lost {
-            logger.info("connection lost", ["peer": endpoint, "reason": reason])
+            if isShutDown.load(ordering: .relaxed) {
+                logger.debug("connection closed", ["peer": endpoint, "reason": reason])
+            } else {
+                logger.info("connection lost", ["peer": endpoint, "reason": reason])
+            }
             failCalls(to: endpoint, ActorSystemError.connectionClosed(endpoint, reason: reason))
             fireWatches(endpoint: endpoint, reason: .nodeDown(reason))
         }
@@ -264,8 +268,13 @@ extension KeelActorSystem: TransportDelegate {
         }
         let interval = UInt64(max(1, configuration.heartbeatInterval.nanoseconds))
         let timeout = UInt64(max(1, configuration.heartbeatTimeout.nanoseconds))
+        // If this loop itself was stalled (CPU starvation, a long job), silence is our fault, not
+        // the peers': restart their liveness clocks instead of declaring them down.
+        let previousTick = lastTick.exchange(now, ordering: .relaxed)
+        let stalled = previousTick != 0 && now &- previousTick > max(interval, 4 * UInt64(max(1, configuration.timerResolution.nanoseconds)))
         let handshakeTimeout = UInt64(max(1, configuration.handshakeTimeout.nanoseconds))
         for link in connections.value.links.values {
+            if stalled { link.state.value.lastReceived = max(link.state.value.lastReceived, now &- interval) }
             let state = link.state.value
             if state.handshake.isEstablished {
                 if now &- state.lastReceived >= timeout {

@@ -27,6 +27,12 @@ public struct ActorTermination: Sendable, Equatable, CustomStringConvertible {
     /// Why.
     public var reason: TerminationReason
 
+    /// Creates a termination record.
+    public init(id: ActorID, reason: TerminationReason) {
+        self.id = id
+        self.reason = reason
+    }
+
     public var description: String { "\(id) terminated: \(reason)" }
 }
 

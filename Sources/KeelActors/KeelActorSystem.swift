@@ -42,6 +42,7 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     let endpointWaiters = Mutex<[Endpoint: [UnsafeContinuation<Result<NodeID, ActorSystemError>, Never>]]>([:])
     let nextCallID = Atomic<UInt64>(1)
     let isShutDown = Atomic<Bool>(false)
+    let lastTick = Atomic<UInt64>(0)
     private let tickTimer = Mutex<ScheduledTimer?>(nil)
 
     /// Starts a node: its event loop, and a listener on `configuration.host:port`.
@@ -176,7 +177,10 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
         let waiters = endpointWaiters.withLock { table in defer { table.removeAll() }; return table.values.flatMap { $0 } }
         for waiter in waiters { waiter.resume(returning: .failure(.shutDown)) }
         loop.execute { [self] in
-            for link in connections.value.links.values { link.connection.close(reason: "node shutting down") }
+            for link in connections.value.links.values {
+                link.send(Frames.goodbye("node shutting down"))
+                link.connection.close(reason: "node shutting down")
+            }
         }
         loop.execute { [loop] in loop.shutdown() }
         await loop.waitForShutdown()

@@ -44,8 +44,12 @@ final class MemoryConnection: TransportConnection {
     func close(reason: String) {
         let peer = peer.withLock { state -> MemoryConnection? in defer { state = nil }; return state }
         peer?.peer.withLock { $0 = nil }
-        peer?.enqueueClose(reason: "peer closed the connection")
-        enqueueClose(reason: reason)
+        // Like a FIN, the close cannot cross a partition: the far side finds out by heartbeat.
+        if network.admitsControl(from: local, to: remote) {
+            peer?.enqueueClose(reason: "peer closed the connection")
+        }
+        // A local close is immediate, as with a socket: nothing queued for us is delivered after it.
+        dropAll(reason: reason)
     }
 
     /// Queues an event for delivery after `delay` ns, never before an earlier event.

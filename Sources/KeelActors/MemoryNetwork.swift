@@ -70,6 +70,11 @@ public final class MemoryNetwork: Sendable {
         state.partitions.contains { $0.contains(a) != $0.contains(b) }
     }
 
+    /// Whether a control signal (a close) can travel from `from` to `to`: only partitions stop it.
+    func admitsControl(from: Endpoint, to: Endpoint) -> Bool {
+        state.withLock { !separated(from, to, in: $0) }
+    }
+
     /// Decides a frame's fate: nil to drop it, else the delay in nanoseconds.
     func admit(from: Endpoint, to: Endpoint) -> UInt64? {
         state.withLock { state -> UInt64? in

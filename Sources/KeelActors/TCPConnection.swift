@@ -106,7 +106,8 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
                 if state.leftover.isEmpty { return }
             }
             let total = state.leftover.count
-            let written = state.leftover.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, total) }
+            // MSG_NOSIGNAL: a peer that vanished must yield EPIPE, never a process-killing SIGPIPE.
+            let written = state.leftover.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, total, Int32(MSG_NOSIGNAL)) }
             if written == total {
                 state.leftover.removeAll(keepingCapacity: false)
                 continue
@@ -158,27 +159,28 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
 
     private func readAvailable() {
         for _ in 0..<8 {
-            var state = reader.value
-            if state.end == state.buffer.count {
-                state.buffer.append(contentsOf: repeatElement(0, count: state.buffer.count))
-            }
-            let capacity = state.buffer.count - state.end
-            let count = state.buffer.withUnsafeMutableBytes { raw in
-                Glibc.read(fd, raw.baseAddress! + state.end, capacity)
-            }
+            // Mutate the loop-confined buffer in place: copying the state would copy the buffer.
+            let (count, capacity, failure) = { () -> (Int, Int, Int32) in
+                if reader.value.end == reader.value.buffer.count {
+                    reader.value.buffer.append(contentsOf: repeatElement(0, count: reader.value.buffer.count))
+                }
+                let end = reader.value.end
+                let capacity = reader.value.buffer.count - end
+                let count = reader.value.buffer.withUnsafeMutableBytes { raw in
+                    Glibc.read(fd, raw.baseAddress! + end, capacity)
+                }
+                if count > 0 { reader.value.end += count }
+                return (count, capacity, count < 0 ? errno : 0)
+            }()
             if count == 0 {
-                reader.value = state
                 closeNow(reason: "peer closed the connection")
                 return
             }
             if count < 0 {
-                reader.value = state
-                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
-                closeNow(reason: "read failed: \(String(cString: strerror(errno)))")
+                if failure == EAGAIN || failure == EWOULDBLOCK || failure == EINTR { return }
+                closeNow(reason: "read failed: \(String(cString: strerror(failure)))")
                 return
             }
-            state.end += count
-            reader.value = state
             guard parseFrames() else { return }
             if count < capacity { return }
         }
@@ -187,11 +189,11 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
     /// Delivers every complete frame in the read buffer; false when the connection was closed.
     private func parseFrames() -> Bool {
         while true {
-            let state = reader.value
-            let available = state.end - state.start
+            let start = reader.value.start
+            let available = reader.value.end - start
             if available < 4 { break }
-            let length = state.buffer.withUnsafeBytes { raw -> Int in
-                Int(raw.loadUnaligned(fromByteOffset: state.start, as: UInt32.self).bigEndian)
+            let length = reader.value.buffer.withUnsafeBytes { raw -> Int in
+                Int(raw.loadUnaligned(fromByteOffset: start, as: UInt32.self).bigEndian)
             }
             if length == 0 || length > context.maxFrameSize {
                 let reason = length == 0
@@ -201,28 +203,38 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
                 return false
             }
             if available - 4 < length {
-                if 4 + length > state.buffer.count { reader.value.buffer.reserveCapacity(4 + length) }
-                break
+                if 4 + length > reader.value.buffer.count - start {
+                    // Make room for the whole frame: compact first, then grow if still too small.
+                    compact()
+                    if 4 + length > reader.value.buffer.count {
+                        reader.value.buffer.append(contentsOf: repeatElement(0, count: 4 + length - reader.value.buffer.count))
+                    }
+                }
+                return true
             }
-            let frameStart = state.start + 4
+            let frameStart = start + 4
             reader.value.start = frameStart + length
-            context.delegate.transport(self, received: state.buffer[frameStart..<(frameStart + length)])
+            // The slice shares the buffer's storage; delegates copy what they keep, and must not
+            // hold the slice, or the next read would copy the whole buffer.
+            context.delegate.transport(self, received: reader.value.buffer[frameStart..<(frameStart + length)])
             if closedFlag.load(ordering: .relaxed) { return false }
         }
-        // Compact: move a partial frame to the front so the buffer never creeps.
-        var state = reader.value
-        if state.start > 0 {
-            let remaining = state.end - state.start
-            if remaining > 0 {
-                state.buffer.withUnsafeMutableBytes { raw in
-                    raw.baseAddress!.copyMemory(from: raw.baseAddress! + state.start, byteCount: remaining)
-                }
-            }
-            state.start = 0
-            state.end = remaining
-            reader.value = state
-        }
+        compact()
         return true
+    }
+
+    /// Moves a partial frame to the front so the buffer never creeps.
+    private func compact() {
+        let start = reader.value.start
+        guard start > 0 else { return }
+        let remaining = reader.value.end - start
+        if remaining > 0 {
+            reader.value.buffer.withUnsafeMutableBytes { raw in
+                raw.baseAddress!.copyMemory(from: raw.baseAddress! + start, byteCount: remaining)
+            }
+        }
+        reader.value.start = 0
+        reader.value.end = remaining
     }
 
     // MARK: Closing
@@ -239,6 +251,8 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
         guard !closedFlag.exchange(true, ordering: .acquiringAndReleasing) else { return }
         context.loop.deregister(fd: fd)
         writer.withLock { state in
+            // Best effort: one non-blocking attempt to deliver what is queued (e.g. a goodbye).
+            if !state.waitingForWritable { drainLocked(&state) }
             state.closed = true
             state.leftover = []
             Glibc.close(fd)

@@ -28,7 +28,7 @@ final class TestCluster: Sendable {
         }
         configuration.callTimeout = .seconds(20)
         configuration.heartbeatInterval = .milliseconds(50)
-        configuration.heartbeatTimeout = .milliseconds(500)
+        configuration.heartbeatTimeout = .seconds(2)
         configuration.handshakeTimeout = .seconds(2)
         configuration.logger = Logger(label: "keel.test", level: .debug, sink: logs)
         configure(&configuration)

@@ -1,0 +1,167 @@
+import CKeelLinux
+import Foundation
+import Glibc
+import KeelActors
+import KeelTesting
+import Synchronization
+
+/// `keel-bench rpc`: distributed-actor calls between two OS processes over loopback TCP.
+///
+/// In one run: (a) a bare blocking socket ping-pong of the same length-prefixed payload — the
+/// floor; (b) sequential calls, p50/p99 round trip; (c) 64 concurrent callers, calls per second;
+/// (d) the same 64 callers between two nodes in one process over the in-memory transport.
+enum RPCBenchmark {
+    static let payloadSize = 64
+    static let concurrentCallers = 64
+
+    static func run(arguments: [String]) async throws {
+        let json = arguments.contains("--json")
+        let quick = arguments.contains("--quick")
+        let sequentialCalls = quick ? 5_000 : 30_000
+        let throughputSeconds = quick ? 0.5 : 2.0
+
+        let peer = try ChildProcess(executable: Bench.executableDirectory.appendingPathComponent("keel-actor-peer"), arguments: ["--floor"])
+        defer { peer.stop() }
+        guard let ready = peer.readLine()?.split(separator: " "), ready.count == 4, ready[0] == "READY",
+              let rpcPort = Int(ready[1]), let floorPort = Int(ready[3]) else {
+            throw BenchError("keel-actor-peer did not start")
+        }
+
+        var configuration = ActorSystemConfiguration(name: "bench")
+        configuration.logger.level = .warning
+        let system = try KeelActorSystem(configuration)
+        let echo = try await system.resolve($EchoService.self, named: "echo", at: Endpoint(host: "127.0.0.1", port: rpcPort))
+        let payload = [UInt8](repeating: 0xAB, count: payloadSize)
+
+        let floorBefore = try floorRoundTrips(port: floorPort, count: sequentialCalls)
+        let pooled = try await sequentialRoundTrips(echo, payload: payload, count: sequentialCalls)
+        let onLoop = try await Task(executorPreference: system.loop) {
+            try await sequentialRoundTrips(echo, payload: payload, count: sequentialCalls)
+        }.value
+        let floorAfter = try floorRoundTrips(port: floorPort, count: sequentialCalls)
+        let floor = Bench.percentile(floorBefore, 0.5) <= Bench.percentile(floorAfter, 0.5) ? floorBefore : floorAfter
+        let pipelined = try await throughput(echo, payload: payload, seconds: throughputSeconds)
+        await system.shutdown()
+
+        let local = try await inProcessThroughput(payload: payload, seconds: throughputSeconds)
+
+        let floorP50 = Bench.percentile(floor, 0.5)
+        let rttP50 = Bench.percentile(pooled, 0.5)
+        let rttP99 = Bench.percentile(pooled, 0.99)
+        let loopP50 = Bench.percentile(onLoop, 0.5)
+        let loopP99 = Bench.percentile(onLoop, 0.99)
+        if json {
+            print(Bench.json([
+                ("payload_bytes", payloadSize),
+                ("floor_rtt_p50_us", floorP50), ("floor_rtt_p99_us", Bench.percentile(floor, 0.99)),
+                ("rtt_p50_us", rttP50), ("rtt_p99_us", rttP99), ("rtt_ratio", rttP50 / floorP50),
+                ("loop_caller_rtt_p50_us", loopP50), ("loop_caller_rtt_p99_us", loopP99), ("loop_caller_rtt_ratio", loopP50 / floorP50),
+                ("pipelined_calls_per_s", pipelined), ("local_calls_per_s", local),
+            ]))
+        } else {
+            print("rpc benchmark — \(payloadSize)-byte payload, two processes over loopback TCP")
+            print("  (a) floor: bare socket ping-pong   p50 \(Bench.format(floorP50)) µs   p99 \(Bench.format(Bench.percentile(floor, 0.99))) µs")
+            print("  (b) sequential calls (pool caller) p50 \(Bench.format(rttP50)) µs   p99 \(Bench.format(rttP99)) µs   ratio to floor \(Bench.format(rttP50 / floorP50, 2)) (target ≤ 1.5)")
+            print("      sequential calls (loop caller) p50 \(Bench.format(loopP50)) µs   p99 \(Bench.format(loopP99)) µs   ratio to floor \(Bench.format(loopP50 / floorP50, 2))")
+            print("  (c) \(concurrentCallers) concurrent callers           \(Int(pipelined)) calls/s (target ≥ 100,000)")
+            print("  (d) in-process, in-memory transport \(Int(local)) calls/s")
+        }
+    }
+
+    static func sequentialRoundTrips(_ echo: $EchoService, payload: [UInt8], count: Int) async throws -> [Double] {
+        for _ in 0..<min(2_000, count) { _ = try await echo.echo(payload) }
+        var samples: [Double] = []
+        samples.reserveCapacity(count)
+        for _ in 0..<count {
+            let start = Bench.now()
+            _ = try await echo.echo(payload)
+            samples.append(Double(Bench.now() - start) / 1_000)
+        }
+        return samples
+    }
+
+    static func throughput(_ echo: $EchoService, payload: [UInt8], seconds: Double) async throws -> Double {
+        // Warm up the connection and the callers' code paths.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrentCallers { group.addTask { for _ in 0..<200 { _ = try await echo.echo(payload) } } }
+            try await group.waitForAll()
+        }
+        let start = Bench.now()
+        let deadline = start + UInt64(seconds * 1e9)
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<concurrentCallers {
+                group.addTask {
+                    var done = 0
+                    while Bench.now() < deadline {
+                        _ = try await echo.echo(payload)
+                        done += 1
+                    }
+                    return done
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        return Double(total) / (Double(Bench.now() - start) / 1e9)
+    }
+
+    static func inProcessThroughput(payload: [UInt8], seconds: Double) async throws -> Double {
+        let network = MemoryNetwork()
+        var serverConfiguration = ActorSystemConfiguration(name: "server", host: "server", transport: .memory(network))
+        serverConfiguration.logger.level = .warning
+        var clientConfiguration = ActorSystemConfiguration(name: "client", host: "client", transport: .memory(network))
+        clientConfiguration.logger.level = .warning
+        let server = try KeelActorSystem(serverConfiguration)
+        let client = try KeelActorSystem(clientConfiguration)
+        let actor = try server.makeActor(named: "echo") { EchoActor(actorSystem: server) }
+        let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        let rate = try await throughput(echo, payload: payload, seconds: seconds)
+        _ = actor.id
+        await client.shutdown()
+        await server.shutdown()
+        return rate
+    }
+
+    /// Round trips of a length-prefixed payload over a blocking socket with TCP_NODELAY.
+    static func floorRoundTrips(port: Int, count: Int) throws -> [Double] {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw BenchError("floor connect failed") }
+        var message = [UInt8](repeating: 0xAB, count: 4 + payloadSize)
+        message[0] = 0; message[1] = 0; message[2] = UInt8(payloadSize >> 8); message[3] = UInt8(payloadSize & 0xFF)
+        var reply = [UInt8](repeating: 0, count: message.count)
+        func roundTrip() throws {
+            let written = message.withUnsafeBytes { write(fd, $0.baseAddress, message.count) }
+            guard written == message.count else { throw BenchError("floor write failed") }
+            var got = 0
+            while got < reply.count {
+                let wanted = reply.count - got
+                let n = reply.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, wanted) }
+                guard n > 0 else { throw BenchError("floor read failed") }
+                got += n
+            }
+        }
+        for _ in 0..<min(2_000, count) { try roundTrip() }
+        var samples: [Double] = []
+        samples.reserveCapacity(count)
+        for _ in 0..<count {
+            let start = Bench.now()
+            try roundTrip()
+            samples.append(Double(Bench.now() - start) / 1_000)
+        }
+        return samples
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,30 @@
+// keel-bench: Keel's benchmarks. Each prints its figure beside a reference measured in the same
+// run (or a published peer figure) and the ratio; `--json` prints one JSON object instead.
+import Foundation
+
+let usage = """
+    usage: keel-bench <benchmark> [--json] [options]
+
+    benchmarks:
+      rpc         actor-call round trip and throughput between two processes over loopback TCP,
+                  against a bare socket ping-pong of the same payload (options: --quick)
+      allocator   allocation cycle time over Mesos' DeclineOffers grid (options: --quick)
+    """
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+    switch arguments.first {
+    case "rpc":
+        try await RPCBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "allocator":
+        try AllocatorBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "-h", "--help", "help":
+        print(usage)
+    default:
+        FileHandle.standardError.write(Data((usage + "\n").utf8))
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("keel-bench: \(error)\n".utf8))
+    exit(1)
+}

@@ -1,0 +1,109 @@
+import Distributed
+import KeelActors
+import KeelTesting
+import Testing
+
+@Suite("Watch and failure detection")
+struct WatchTests {
+    @Test(arguments: TransportKind.allCases)
+    func watchFiresWhenARemoteActorDeinitialises(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (server, actor) = try cluster.echoNode("server")
+        let client = try cluster.node("client")
+        let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        let child = try await echo.spawnChild()
+        let watched = Task { await client.termination(of: child.id) }
+        // The watch request and the release travel on the same connection, in order.
+        try await echo.dropChild()
+        let termination = try await withDeadline(5, "child termination") { await watched.value }
+        #expect(termination == ActorTermination(id: child.id, reason: .stopped))
+        await #expect(throws: ActorSystemError.self) { _ = try await child.greet("gone") }
+        withExtendedLifetime(actor) {}
+        await cluster.shutdown()
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func watchingAnActorThatIsAlreadyGoneFiresAtOnce(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (server, actor) = try cluster.echoNode("server")
+        let client = try cluster.node("client")
+        let missing = try await client.actorID(named: "never-was", at: server.endpoint)
+        let termination = try await withDeadline(5, "termination") { await client.termination(of: missing) }
+        #expect(termination?.reason == .stopped)
+        // A local actor too.
+        let local = EchoActor(actorSystem: client)
+        let localID = local.id
+        let watchedLocal = Task { await client.termination(of: localID) }
+        _ = consume local
+        #expect(try await withDeadline(5, "local termination") { await watchedLocal.value }?.reason == .stopped)
+        withExtendedLifetime(actor) {}
+        await cluster.shutdown()
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func crashedPeerFailsPendingCallsAndFiresWatches(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (server, actor) = try cluster.echoNode("server")
+        let client = try cluster.node("client")
+        let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        let watched = Task { await client.termination(of: echo.id) }
+        let inFlight = Task { try await echo.delay(milliseconds: 30_000) }
+        _ = try await echo.greet("the delay call is now queued ahead of this one")
+        if kind == .memory { cluster.network.crash(server.endpoint) }
+        await server.shutdown()
+        let termination = try await withDeadline(5, "termination") { await watched.value }
+        guard case .nodeDown? = termination?.reason else {
+            Issue.record("expected nodeDown, got \(String(describing: termination))")
+            return
+        }
+        let result = try await withDeadline(5, "pending call") { await inFlight.result }
+        #expect(throws: ActorSystemError.self) { try result.get() }
+        withExtendedLifetime(actor) {}
+        await cluster.shutdown()
+    }
+
+    @Test func silentPeerIsDeclaredDownAfterTheHeartbeatTimeout() async throws {
+        // A partition keeps the connection "open" but silent: only heartbeats can notice.
+        let cluster = TestCluster(.memory)
+        let (server, actor) = try cluster.echoNode("server") { $0.heartbeatTimeout = .milliseconds(500) }
+        let client = try cluster.node("client") { $0.heartbeatTimeout = .milliseconds(500) }
+        let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        let watched = Task { await client.termination(of: echo.id) }
+        let started = ContinuousClock.now
+        cluster.network.partition([server.endpoint])
+        let termination = try await withDeadline(5, "heartbeat timeout") { await watched.value }
+        let elapsed = ContinuousClock.now - started
+        guard case .nodeDown(let reason)? = termination?.reason else {
+            Issue.record("expected nodeDown, got \(String(describing: termination))")
+            return
+        }
+        #expect(reason.contains("heartbeat timeout"))
+        // Configured timeout 500 ms, counted from the last frame (pings every 50 ms, checks every 10 ms).
+        #expect(elapsed >= .milliseconds(400))
+        #expect(elapsed < .seconds(3))
+        // After healing, calls work again over a fresh connection.
+        cluster.network.heal()
+        #expect(try await eventually { try await echo.greet("healed") } == "hello, healed")
+        withExtendedLifetime(actor) {}
+        await cluster.shutdown()
+    }
+
+    @Test func unwatchStopsTheCallback() async throws {
+        let cluster = TestCluster(.memory)
+        let (server, actor) = try cluster.echoNode("server")
+        let client = try cluster.node("client")
+        let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        let child = try await echo.spawnChild()
+        let fired = Mutex(0)
+        let token = client.watch(child.id) { _ in fired.withLock { $0 += 1 } }
+        client.unwatch(token)
+        let stillWatched = Task { await client.termination(of: child.id) }
+        try await echo.dropChild()
+        _ = try await withDeadline(5, "termination") { await stillWatched.value }
+        #expect(fired.withLock { $0 } == 0)
+        withExtendedLifetime(actor) {}
+        await cluster.shutdown()
+    }
+}
+
+import Synchronization
