@@ -85,6 +85,11 @@ extension KeelActorSystem: TransportDelegate {
     public func transport(closed connection: any TransportConnection, reason: String) {
         guard let link = connections.value.links.removeValue(forKey: connection.connectionID) else { return }
         link.state.value.closed = true
+        if !link.outbound && !link.state.value.handshake.isEstablished && !isShutDown.load(ordering: .relaxed) {
+            logger.warning("closed connection before the handshake completed", ["peer": connection.remoteDescription, "reason": reason])
+        } else if link.state.value.handshake.isEstablished && !reason.hasPrefix("peer") && !isShutDown.load(ordering: .relaxed) {
+            logger.info("connection closed", ["peer": connection.remoteDescription, "reason": reason])
+        }
         for path in link.state.value.watchedPaths {
             connections.value.remoteWatchers[path]?.remove(link.id)
             if connections.value.remoteWatchers[path]?.isEmpty == true { connections.value.remoteWatchers[path] = nil }
