@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "KeelCore", targets: ["KeelCore"]),
         .library(name: "KeelAllocator", targets: ["KeelAllocator"]),
         .library(name: "KeelTesting", targets: ["KeelTesting"]),
+        .library(name: "KeelStorage", targets: ["KeelStorage"]),
+        .library(name: "KeelContainer", targets: ["KeelContainer"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-bench", targets: ["keel-bench"]),
     ],
@@ -30,6 +32,10 @@ let package = Package(
         .target(name: "KeelActors", dependencies: ["KeelLog", "KeelCodec", "KeelCrypto", "CKeelLinux"]),
         // The resource model: scalars, ranges, sets, reservations, roles, attributes.
         .target(name: "KeelCore"),
+        // Durable, checksummed append-only state storage behind a protocol (registrar's backend).
+        .target(name: "KeelStorage", dependencies: ["KeelLog", "KeelCodec"]),
+        // Containerizers: launch, supervise and kill executors (POSIX now; Linux isolation later).
+        .target(name: "KeelContainer", dependencies: ["KeelLog", "KeelCore", "CKeelLinux"]),
         // Public test support: fakes and reference actors for framework authors and Keel's own tests.
         .target(name: "KeelTesting", dependencies: ["KeelActors", "KeelLog"]),
         // Pluggable allocators: hierarchical weighted DRF, strict priority, weighted random.
@@ -45,6 +51,8 @@ let package = Package(
         .testTarget(name: "KeelCryptoTests", dependencies: ["KeelCrypto"]),
         .testTarget(name: "KeelActorsTests", dependencies: ["KeelActors", "KeelLog", "KeelCodec", "KeelCrypto", "KeelTesting"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
+        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelLog"]),
+        .testTarget(name: "KeelContainerTests", dependencies: ["KeelContainer", "KeelCore", "KeelLog"]),
         .testTarget(name: "KeelAllocatorTests", dependencies: ["KeelAllocator", "KeelCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -81,6 +81,17 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         if wake { signal() }
     }
 
+    /// Runs `callback` on the loop thread after its current iteration, but only if the loop is
+    /// awake; returns false (doing nothing) when it sleeps, so the caller can act itself instead
+    /// of paying for a wake-up. Used to batch writes under load without adding latency when idle.
+    func executeIfAwake(_ callback: @escaping @Sendable () -> Void) -> Bool {
+        shared.withLock { state -> Bool in
+            guard state.running, !state.sleeping else { return false }
+            state.callbacks.append(callback)
+            return true
+        }
+    }
+
     /// Runs `callback` on the loop thread once `delay` has passed (unless cancelled first).
     @discardableResult
     public func schedule(after delay: Duration, _ callback: @escaping @Sendable () -> Void) -> ScheduledTimer {

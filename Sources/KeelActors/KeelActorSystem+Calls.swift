@@ -46,6 +46,10 @@ extension KeelActorSystem {
             throw ActorSystemError.frameTooLarge(size: writer.count, limit: configuration.maxFrameSize)
         }
         let frame = writer.bytes
+        // Backpressure: a connection with a large unsent backlog makes new callers wait for it to drain.
+        if case .established(let link, _)? = routes.withLock({ $0[destination] }) {
+            await link.connection.waitForCapacity()
+        }
         let timeout = UInt64(max(0, (CallOptions.timeout ?? configuration.callTimeout).nanoseconds))
         let deadline = MonotonicClock.nanoseconds() &+ timeout
         pending.withLock {

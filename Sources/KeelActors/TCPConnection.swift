@@ -33,6 +33,10 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
     private let outboxBytes = Atomic<Int>(0)
     private let writer = Mutex(WriterState())
     private let flushScheduled = Atomic<Bool>(false)
+    /// Bytes queued but not yet accepted by the kernel (outbox plus partial-write leftover).
+    private let backlog = Atomic<Int>(0)
+    private let capacityWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
+    private var highWatermark: Int { maxOutboundBytes / 8 }
     private let closedFlag = Atomic<Bool>(false)
     private let reader: LoopBound<ReadState>
 
@@ -61,18 +65,24 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             box.append(contentsOf: frame[FrameBuffer.headerSize...])
             return box.count
         }
-        if queued > maxOutboundBytes {
+        let total = backlog.wrappingAdd(frame.count, ordering: .relaxed).newValue
+        if queued > maxOutboundBytes || total > maxOutboundBytes {
             close(reason: "outbound queue exceeded \(maxOutboundBytes) bytes; peer is not reading")
             return
         }
+        // At most one flush is scheduled at a time; a frame appended while one is pending rides along.
+        guard !flushScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         if context.loop.inEventLoop {
-            if !flushScheduled.exchange(true, ordering: .acquiringAndReleasing) {
-                context.loop.runAfterIteration { [self] in
-                    flushScheduled.store(false, ordering: .releasing)
-                    flush()
-                }
+            context.loop.runAfterIteration { [self] in
+                flushScheduled.store(false, ordering: .releasing)
+                flush()
             }
-        } else {
+        } else if !context.loop.executeIfAwake({ [self] in
+            flushScheduled.store(false, ordering: .releasing)
+            flush()
+        }) {
+            // The loop sleeps: write now from this thread (non-blocking) rather than wake it.
+            flushScheduled.store(false, ordering: .releasing)
             flush()
         }
     }
@@ -97,6 +107,7 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
     /// Writes leftover bytes and then the outbox until empty or the kernel pushes back.
     /// Must hold the writer lock, which also keeps `close` from releasing the descriptor mid-write.
     private func drainLocked(_ state: inout WriterState) {
+        defer { releaseWaitersIfDrained() }
         while true {
             if state.leftover.isEmpty {
                 state.leftover = outbox.withLock { box -> [UInt8] in
@@ -108,6 +119,7 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             let total = state.leftover.count
             // MSG_NOSIGNAL: a peer that vanished must yield EPIPE, never a process-killing SIGPIPE.
             let written = state.leftover.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, total, Int32(MSG_NOSIGNAL)) }
+            if written > 0 { backlog.wrappingSubtract(written, ordering: .relaxed) }
             if written == total {
                 state.leftover.removeAll(keepingCapacity: false)
                 continue
@@ -128,6 +140,29 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             }
             return
         }
+    }
+
+    func waitForCapacity() async {
+        guard backlog.load(ordering: .relaxed) > highWatermark, !closedFlag.load(ordering: .relaxed) else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let wait = capacityWaiters.withLock { waiters -> Bool in
+                guard backlog.load(ordering: .relaxed) > highWatermark / 2, !closedFlag.load(ordering: .relaxed) else { return false }
+                waiters.append(continuation)
+                return true
+            }
+            if !wait { continuation.resume() }
+        }
+    }
+
+    /// Wakes senders waiting for capacity once the backlog fell below the low watermark (half the
+    /// high one) or the connection closed.
+    private func releaseWaitersIfDrained() {
+        guard backlog.load(ordering: .relaxed) <= highWatermark / 2 || closedFlag.load(ordering: .relaxed) else { return }
+        let waiters = capacityWaiters.withLock { waiters -> [CheckedContinuation<Void, Never>] in
+            defer { waiters.removeAll() }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     // MARK: Events (loop thread)
@@ -258,6 +293,8 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             Glibc.close(fd)
         }
         outbox.withLock { $0 = [] }
+        backlog.store(0, ordering: .relaxed)
+        releaseWaitersIfDrained()
         context.delegate.transport(closed: self, reason: reason)
     }
 }

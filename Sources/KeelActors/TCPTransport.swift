@@ -196,6 +196,14 @@ final class PendingTCPConnection: TransportConnection {
         target?.send(frame)
     }
 
+    func waitForCapacity() async {
+        let target = state.withLock { state -> TCPConnection? in
+            if case .open(let connection) = state { return connection }
+            return nil
+        }
+        await target?.waitForCapacity()
+    }
+
     func close(reason: String) {
         let target = state.withLock { state -> TCPConnection? in
             if case .open(let connection) = state { return connection }

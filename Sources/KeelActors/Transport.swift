@@ -25,6 +25,14 @@ public protocol TransportConnection: AnyObject, Sendable {
     func send(_ frame: [UInt8])
     /// Closes the connection; the delegate hears `closed` with `reason` once.
     func close(reason: String)
+    /// Backpressure: returns at once while the unsent backlog is small, otherwise suspends until it
+    /// has drained below the low watermark or the connection closed.
+    func waitForCapacity() async
+}
+
+extension TransportConnection {
+    /// Connections without an outbound backlog never make senders wait.
+    public func waitForCapacity() async {}
 }
 
 /// What a transport needs from the actor system that owns it.

@@ -53,6 +53,7 @@ final class TestCluster: Sendable {
 import Synchronization
 
 /// Runs `body`, failing the test if it takes longer than `seconds` (a deadline, not a synchroniser).
+/// Bodies that loop must check for cancellation, or the group cannot finish after the deadline.
 func withDeadline<T: Sendable>(_ seconds: Double, _ what: String = "operation", _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
@@ -80,7 +81,7 @@ func eventually<T: Sendable>(_ seconds: Double = 5, _ body: @Sendable () async t
     let deadline = ContinuousClock.now + .seconds(seconds)
     while true {
         do { return try await body() } catch {
-            if ContinuousClock.now >= deadline { throw error }
+            if ContinuousClock.now >= deadline || Task.isCancelled { throw error }
             await Task.yield()
         }
     }

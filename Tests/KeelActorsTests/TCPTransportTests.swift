@@ -1,0 +1,151 @@
+import Foundation
+import Glibc
+import KeelActors
+import Synchronization
+import Testing
+
+/// Records transport events for transport-level tests.
+final class EventRecorder: TransportDelegate {
+    let connected = Mutex(0)
+    let closedReasons = Mutex<[String]>([])
+    func transport(accepted connection: any TransportConnection) {}
+    func transport(connected connection: any TransportConnection) { connected.withLock { $0 += 1 } }
+    func transport(_ connection: any TransportConnection, received frame: ArraySlice<UInt8>) {}
+    func transport(closed connection: any TransportConnection, reason: String) { closedReasons.withLock { $0.append(reason) } }
+}
+
+@Suite("TCP transport")
+struct TCPTransportTests {
+    /// A listening socket with a tiny receive buffer that reads nothing until told to.
+    final class SlowReader: Sendable {
+        let listener: Int32
+        let port: Int
+        let startedReading = Atomic<Bool>(false)
+
+        init() {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var small: Int32 = 4096
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            Glibc.listen(fd, 1)
+            var bound = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+            listener = fd
+            port = Int(UInt16(bigEndian: bound.sin_port))
+        }
+
+        /// Accepts, waits for `start` to return, then drains until `done` (all on its own thread).
+        func serve(until done: @escaping @Sendable () -> Bool, start: @escaping @Sendable () async -> Void) {
+            Thread { [self] in
+                let client = accept(listener, nil, nil)
+                let semaphore = DispatchSemaphore(value: 0)
+                Task {
+                    await start()
+                    semaphore.signal()
+                }
+                semaphore.wait()
+                startedReading.store(true, ordering: .sequentiallyConsistent)
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                while !done() {
+                    if read(client, &buffer, buffer.count) <= 0 { break }
+                }
+                close(client)
+                close(listener)
+            }.start()
+        }
+    }
+
+    @Test func aFullOutboxMakesSendersWaitUntilThePeerReads() async throws {
+        let loop = try EventLoop(name: "tcp-test")
+        let recorder = EventRecorder()
+        let reader = SlowReader()
+        final class Flag: Sendable { let value = Atomic<Bool>(false) }
+        let finished = Flag()
+        let go = AsyncStream<Void>.makeStream()
+        reader.serve(until: { finished.value.load(ordering: .relaxed) }, start: { for await _ in go.stream { return } })
+        let transport = TCPTransport(maxOutboundBytes: 64 << 20)  // high watermark 8 MiB
+        let connection = transport.connect(to: Endpoint(host: "127.0.0.1", port: reader.port), context: TransportContext(loop: loop, maxFrameSize: 1 << 20, delegate: recorder))
+        try await withDeadline(5, "connect") { while recorder.connected.withLock({ $0 }) == 0 { try Task.checkCancellation(); await Task.yield() } }
+        // 24 MiB of frames: far more than the kernel buffers of a peer that does not read.
+        let frame = [UInt8](repeating: 7, count: 256 * 1024 + FrameBuffer.headerSize)
+        for _ in 0..<96 { connection.send(frame) }
+        let waiter = Task { () -> Bool in
+            await connection.waitForCapacity()
+            return reader.startedReading.load(ordering: .sequentiallyConsistent)
+        }
+        // Let the reader start only now; the waiter can only have returned after that.
+        go.continuation.yield()
+        go.continuation.finish()
+        let sawReading = try await withDeadline(20, "capacity") { await waiter.value }
+        #expect(sawReading, "waitForCapacity returned while the peer was not reading")
+        #expect(recorder.closedReasons.withLock { $0 }.isEmpty)
+        finished.value.store(true, ordering: .relaxed)
+        connection.close(reason: "test over")
+        loop.shutdown()
+        await loop.waitForShutdown()
+    }
+
+    @Test func aPeerThatNeverReadsIsDisconnectedAtTheHardLimit() async throws {
+        let loop = try EventLoop(name: "tcp-test-limit")
+        let recorder = EventRecorder()
+        let reader = SlowReader()
+        let go = AsyncStream<Void>.makeStream()
+        reader.serve(until: { true }, start: { for await _ in go.stream { return } })
+        let transport = TCPTransport(maxOutboundBytes: 4 << 20)
+        let connection = transport.connect(to: Endpoint(host: "127.0.0.1", port: reader.port), context: TransportContext(loop: loop, maxFrameSize: 1 << 20, delegate: recorder))
+        let frame = [UInt8](repeating: 7, count: 256 * 1024 + FrameBuffer.headerSize)
+        for _ in 0..<96 { connection.send(frame) }
+        let reasons = try await withDeadline(10, "close at the hard limit") {
+            while true {
+                let reasons = recorder.closedReasons.withLock { $0 }
+                if !reasons.isEmpty { return reasons }
+                try Task.checkCancellation()
+                await Task.yield()
+            }
+        }
+        #expect(reasons.first?.contains("peer is not reading") == true)
+        go.continuation.finish()
+        loop.shutdown()
+        await loop.waitForShutdown()
+    }
+}
+
+@Suite("Event loop")
+struct EventLoopTests {
+    @Test func timersRunInDeadlineOrderAndCancelledOnesNever() async throws {
+        let loop = try EventLoop(name: "timers")
+        final class Order: Sendable { let values = Mutex<[Int]>([]) }
+        let order = Order()
+        let done = AsyncStream<Void>.makeStream()
+        loop.schedule(after: .milliseconds(30)) { order.values.withLock { $0.append(3) }; done.continuation.yield() }
+        loop.schedule(after: .milliseconds(10)) { order.values.withLock { $0.append(1) } }
+        let cancelled = loop.schedule(after: .milliseconds(5)) { order.values.withLock { $0.append(99) } }
+        loop.schedule(after: .milliseconds(20)) { order.values.withLock { $0.append(2) } }
+        cancelled.cancel()
+        for await _ in done.stream { break }
+        #expect(order.values.withLock { $0 } == [1, 2, 3])
+        loop.shutdown()
+        await loop.waitForShutdown()
+    }
+
+    @Test func tasksPreferringTheLoopRunOnItInCreationOrder() async throws {
+        let loop = try EventLoop(name: "jobs")
+        final class Seen: Sendable { let order = Mutex<[Int]>([]) }
+        let seen = Seen()
+        var tasks: [Task<Bool, Never>] = []
+        for index in 0..<1_000 {
+            tasks.append(Task(executorPreference: loop) {
+                seen.order.withLock { $0.append(index) }
+                return loop.inEventLoop
+            })
+        }
+        for task in tasks { #expect(await task.value) }
+        #expect(seen.order.withLock { $0 } == Array(0..<1_000))
+        loop.shutdown()
+        await loop.waitForShutdown()
+    }
+}
