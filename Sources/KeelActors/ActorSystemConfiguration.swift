@@ -37,6 +37,10 @@ public struct ActorSystemConfiguration: Sendable {
     public var reconnectBackoffMax: Duration = .seconds(5)
     /// Granularity of call-timeout checks. Default 10 ms.
     public var timerResolution: Duration = .milliseconds(10)
+    /// After activity, the event loop keeps polling this long before sleeping, trading a little CPU
+    /// while traffic flows for not paying a thread wake-up (tens of µs on VMs) per message.
+    /// Default 50 µs; zero disables it.
+    public var busyPoll: Duration = .microseconds(50)
     /// A name for this node in logs and thread names. Default `node`.
     public var name = "node"
     /// The logger; the system adds `node=` metadata.

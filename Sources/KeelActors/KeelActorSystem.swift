@@ -55,7 +55,7 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
         }
         self.incarnation = incarnation
         self.logger = configuration.logger.with("node", configuration.name)
-        self.loop = try EventLoop(name: "keel-\(configuration.name)", logger: logger)
+        self.loop = try EventLoop(name: "keel-\(configuration.name)", busyPoll: configuration.busyPoll, logger: logger)
         self.transport = configuration.transport.make()
         self.boundEndpoint = Mutex(Endpoint(host: configuration.advertisedHost ?? configuration.host, port: configuration.port))
         self.pending = Mutex(PendingCalls(resolutionNanos: UInt64(max(1, configuration.timerResolution.nanoseconds))))

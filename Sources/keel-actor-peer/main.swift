@@ -34,7 +34,10 @@ func parseOptions() -> PeerOptions? {
     return options
 }
 
-/// A blocking echo of length-prefixed messages on its own thread: the physical floor of a round trip.
+/// An echo of length-prefixed messages on its own thread: the physical floor of a round trip.
+/// The client's first byte picks how the server waits for data: `B` blocks in `read(2)`, `S`
+/// spins on non-blocking reads for up to 50 µs (yielding the CPU between tries, like Keel's event
+/// loop busy-poll) before blocking in `poll(2)` — so the floor can use the same trick as Keel.
 func startFloorServer() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_in()
@@ -53,10 +56,12 @@ func startFloorServer() -> Int {
             var one: Int32 = 1
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            guard readFully(client, &buffer, count: 1, spin: false) else { close(client); continue }
+            let spin = buffer[0] == UInt8(ascii: "S")
             serve: while true {
-                guard readFully(client, &buffer, count: 4) else { break serve }
+                guard readFully(client, &buffer, count: 4, spin: spin) else { break serve }
                 let size = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
-                guard size <= buffer.count - 4, readFully(client, &buffer, count: size, offset: 4) else { break serve }
+                guard size <= buffer.count - 4, readFully(client, &buffer, count: size, offset: 4, spin: spin) else { break serve }
                 let total = 4 + size
                 let written = buffer.withUnsafeBytes { write(client, $0.baseAddress, total) }
                 if written != total { break serve }
@@ -68,12 +73,31 @@ func startFloorServer() -> Int {
     return Int(UInt16(bigEndian: bound.sin_port))
 }
 
-func readFully(_ fd: Int32, _ buffer: inout [UInt8], count: Int, offset: Int = 0) -> Bool {
+/// Reads exactly `count` bytes; with `spin`, polls without sleeping for up to 50 µs first.
+func readFully(_ fd: Int32, _ buffer: inout [UInt8], count: Int, offset: Int = 0, spin: Bool) -> Bool {
     var done = 0
+    var spinStart: UInt64 = 0
     while done < count {
-        let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset + done, count - done) }
-        if got <= 0 { return false }
-        done += got
+        let wanted = count - done
+        let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + offset + done, wanted, spin ? Int32(MSG_DONTWAIT) : 0) }
+        if got > 0 {
+            done += got
+            spinStart = 0
+            continue
+        }
+        if got == 0 { return false }
+        guard spin, errno == EAGAIN || errno == EWOULDBLOCK else { return false }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let nanos = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        if spinStart == 0 { spinStart = nanos }
+        if nanos - spinStart < 50_000 {
+            sched_yield()
+        } else {
+            var waiter = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&waiter, 1, -1)
+            spinStart = 0
+        }
     }
     return true
 }

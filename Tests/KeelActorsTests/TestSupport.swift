@@ -30,6 +30,8 @@ final class TestCluster: Sendable {
         configuration.heartbeatInterval = .milliseconds(50)
         configuration.heartbeatTimeout = .seconds(2)
         configuration.handshakeTimeout = .seconds(2)
+        // Many nodes share two cores in tests: spinning loops would only steal each other's CPU.
+        configuration.busyPoll = .zero
         configuration.logger = Logger(label: "keel.test", level: .debug, sink: logs)
         configure(&configuration)
         let system = try KeelActorSystem(configuration)
