@@ -68,10 +68,18 @@ struct WatchTests {
         let (server, actor) = try cluster.echoNode("server") { $0.heartbeatTimeout = .milliseconds(500) }
         let client = try cluster.node("client") { $0.heartbeatTimeout = .milliseconds(500) }
         let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
-        let watched = Task { await client.termination(of: echo.id) }
+        // Register the watch before cutting the network (a Task could start too late under load).
+        let events = AsyncStream<ActorTermination>.makeStream()
+        client.watch(echo.id) { termination in
+            events.continuation.yield(termination)
+            events.continuation.finish()
+        }
         let started = ContinuousClock.now
         cluster.network.partition([server.endpoint])
-        let termination = try await withDeadline(5, "heartbeat timeout") { await watched.value }
+        let termination = try await withDeadline(5, "heartbeat timeout") { () -> ActorTermination? in
+            for await event in events.stream { return event }
+            return nil
+        }
         let elapsed = ContinuousClock.now - started
         guard case .nodeDown(let reason)? = termination?.reason else {
             Issue.record("expected nodeDown, got \(String(describing: termination))")
