@@ -1,5 +1,30 @@
 import KeelCore
 
+/// The policy an allocator follows when it orders roles and frameworks.
+public enum AllocationPolicy: String, Sendable, Codable, CaseIterable {
+    /// Mesos' hierarchical weighted DRF; see ``HierarchicalDRFAllocator``.
+    case hierarchicalDRF
+    /// Roles in strict priority order; see ``StrictPriorityAllocator``.
+    case strictPriority
+    /// Weighted random role order; see ``WeightedRandomAllocator``.
+    case weightedRandom
+
+    var enginePolicy: AllocationEngine.Policy {
+        switch self {
+        case .hierarchicalDRF: .drf
+        case .strictPriority: .strictPriority
+        case .weightedRandom: .weightedRandom
+        }
+    }
+}
+
+/// A type naming an ``AllocationPolicy``, so each policy's allocator is its own type sharing one
+/// implementation (``PolicyAllocator``).
+public protocol AllocationPolicyKind: Sendable {
+    /// The policy this kind stands for.
+    static var policy: AllocationPolicy { get }
+}
+
 /// Mesos' hierarchical weighted DRF allocator.
 ///
 /// Roles are visited in ascending *weighted dominant share* — siblings compared by their subtree's allocation,
@@ -10,14 +35,35 @@ import KeelCore
 /// Cost: a cycle is O(agents × (roles + skipped filtered frameworks) + offers × log frameworks); adding an agent
 /// or recovering resources is O(resources + log frameworks) and never re-sorts everything (totals changes are
 /// folded into one O(n log n) refresh at the start of the next cycle).
+public typealias HierarchicalDRFAllocator = PolicyAllocator<HierarchicalDRFPolicy>
+
+/// An allocator that serves roles in strict priority order: the role with the highest weight gets every agent
+/// it can use before the next one sees anything (ties broken by name). Inside a role, frameworks are ordered by
+/// dominant share as in DRF. Quota, reservations, filters and constraints behave exactly as in
+/// ``HierarchicalDRFAllocator``; lower-priority roles can starve, which is the point.
+public typealias StrictPriorityAllocator = PolicyAllocator<StrictPriorityPolicy>
+
+/// Marks ``HierarchicalDRFAllocator``.
+public enum HierarchicalDRFPolicy: AllocationPolicyKind {
+    /// ``AllocationPolicy/hierarchicalDRF``.
+    public static var policy: AllocationPolicy { .hierarchicalDRF }
+}
+
+/// Marks ``StrictPriorityAllocator``.
+public enum StrictPriorityPolicy: AllocationPolicyKind {
+    /// ``AllocationPolicy/strictPriority``.
+    public static var policy: AllocationPolicy { .strictPriority }
+}
+
+/// The one implementation behind every policy: a thin, typed front of the allocation engine.
 ///
 /// Concurrency: a value type with no locks; own it from one actor (see ``Allocator``).
-public struct HierarchicalDRFAllocator: Allocator, Sendable {
+public struct PolicyAllocator<Policy: AllocationPolicyKind>: Allocator, Sendable {
     var engine: AllocationEngine
 
     /// An empty allocator configured by `configuration` (every field has a documented default).
     public init(configuration: AllocatorConfiguration = AllocatorConfiguration()) {
-        engine = AllocationEngine(policy: .drf, configuration: configuration)
+        engine = AllocationEngine(policy: Policy.policy.enginePolicy, configuration: configuration)
     }
 
     /// See ``Allocator/addFramework(_:config:active:suppressedRoles:)``.
