@@ -252,6 +252,6 @@ final class TypedActorEntry<Act: DistributedActor>: LocalActorEntry where Act.ID
         guard let instance else {
             throw ActorSystemError.deadLetter(ActorID(node: system.node, path: "?"), reason: "actor deinitialised")
         }
-        try await system.executeDistributedTarget(on: instance, target: target, invocationDecoder: &decoder, handler: handler)
+        try await TargetDispatch.execute(on: instance, target: target, decoder: &decoder, handler: handler)
     }
 }
