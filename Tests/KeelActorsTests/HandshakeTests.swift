@@ -115,3 +115,25 @@ struct HandshakeStateMachineTests {
         #expect(x.isEstablished)
     }
 }
+
+@Suite("Target dispatch")
+struct TargetDispatchTests {
+    @Test func unknownAndMalformedTargetsAreRejectedPrecisely() {
+        for name in ["", "garbage", "$sSS", "$s11KeelTesting", String(repeating: "A", count: 300)] {
+            #expect(throws: ActorSystemError.self, "\(name)") {
+                _ = try TargetDispatch.plan(target: name, substitutionNames: []) { [] }
+            }
+        }
+    }
+
+    @Test func aRealTargetsSignatureIsResolvedOnceAndCached() throws {
+        // EchoActor.greet(_: String) -> String, as its distributed thunk is mangled.
+        let name = "$s11KeelTesting9EchoActorC5greetyS2SYaKFTE"
+        let plan = try TargetDispatch.plan(target: name, substitutionNames: []) { [] }
+        #expect(ObjectIdentifier(plan.returnType) == ObjectIdentifier(String.self))
+        #expect(ObjectIdentifier(plan.argumentTypes[0]) == ObjectIdentifier(String.self))
+        #expect(!plan.returnsVoid)
+        let again = try TargetDispatch.plan(target: name, substitutionNames: []) { Issue.record("not cached"); return [] }
+        #expect(again === plan)
+    }
+}

@@ -217,4 +217,57 @@ struct HostileInputTests {
         await client.shutdown()
         await server.shutdown()
     }
+
+    @Test func aCallNamingANonDistributedFunctionGetsAnErrorReply() async throws {
+        var configuration = ActorSystemConfiguration(name: "server")
+        configuration.logger = Logger(label: "keel.test", level: .warning, sink: MemoryLogSink())
+        let server = try KeelActorSystem(configuration)
+        let actor = try server.makeActor(named: "echo") { EchoActor(actorSystem: server) }
+        let port = server.endpoint.port
+        let incarnation = server.incarnation
+        let reply = await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8], Never>) in
+            Thread {
+                let fd = RawClient.connect(port: port)
+                RawClient.send(fd, HostileInputTests.hello())
+                var writer = Frames.start(.call)
+                writer.writeVarUInt(5)
+                writer.writeUInt64BE(incarnation)
+                writer.writeString("echo")
+                // A real method, but not a distributed thunk: there is no accessor for it.
+                writer.writeString("$s11KeelTesting9EchoActorC5greetyS2SYaKF")
+                writer.writeVarUInt(0)
+                writer.writeUInt32BE(2)
+                writer.writeRaw([0x08, 0x00])
+                RawClient.send(fd, RawClient.framed(Array(writer.bytes[FrameBuffer.headerSize...])))
+                // Read frames until the reply arrives (the server's hello comes first).
+                var buffer: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let got = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
+                    if got <= 0 { break }
+                    buffer += chunk[0..<got]
+                    while buffer.count >= 4 {
+                        let length = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
+                        guard buffer.count >= 4 + length else { break }
+                        let frame = Array(buffer[4..<(4 + length)])
+                        buffer.removeFirst(4 + length)
+                        if frame.first == FrameKind.reply.rawValue {
+                            close(fd)
+                            continuation.resume(returning: frame)
+                            return
+                        }
+                    }
+                }
+                close(fd)
+                continuation.resume(returning: [])
+            }.start()
+        }
+        var reader = ByteReader(reply.dropFirst())
+        #expect(try reader.readVarUInt() == 5)
+        #expect(try reader.readByte() == ReplyStatus.error.rawValue)
+        let typeName = try reader.readString()
+        #expect(!typeName.isEmpty, "an error reply names the error type")
+        #expect(try await EchoActor.resolve(id: actor.id, using: server).greet("still fine") == "hello, still fine")
+        await server.shutdown()
+    }
 }
