@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "KeelTesting", targets: ["KeelTesting"]),
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
         .library(name: "KeelContainer", targets: ["KeelContainer"]),
+        .library(name: "KeelProtocol", targets: ["KeelProtocol"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-bench", targets: ["keel-bench"]),
     ],
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "KeelTesting", dependencies: ["KeelActors", "KeelLog"]),
         // Pluggable allocators: hierarchical weighted DRF, strict priority, weighted random.
         .target(name: "KeelAllocator", dependencies: ["KeelCore"]),
+        // The cluster's wire contract: master, agent, scheduler and executor protocols and their messages.
+        .target(name: "KeelProtocol", dependencies: ["KeelActors", "KeelCore", "KeelLog"]),
 
         .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting"]),
         .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux"]),
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelLog"]),
         .testTarget(name: "KeelContainerTests", dependencies: ["KeelContainer", "KeelCore", "KeelLog"]),
         .testTarget(name: "KeelAllocatorTests", dependencies: ["KeelAllocator", "KeelCore"]),
+        .testTarget(name: "KeelProtocolTests", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelCodec"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 import KeelCore
 
 /// Why the offers named in an accept cannot be used together (see ``LaunchValidator/pool(_:frameworkID:outstanding:)``).
-public enum OfferProblem: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum OfferProblem: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// The accept names no offers.
     case noOffers
     /// The same offer is named twice.

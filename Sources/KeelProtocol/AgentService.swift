@@ -1,0 +1,43 @@
+import Distributed
+import KeelActors
+import KeelCore
+
+/// An agent, as its master and its executors call it.
+///
+/// The agent checks that calls from the master carry its current ``AgentID`` and refuses stale ones with
+/// ``AgentError``.
+@Resolvable
+public protocol AgentService: DistributedActor where ActorSystem == KeelActorSystem {
+    // MARK: From the master
+
+    /// Health check. Returns the agent's ID; throws ``AgentError/notRegistered(_:)`` when the agent does not
+    /// consider itself registered as `agentID` (it will re-register).
+    distributed func ping(_ agentID: AgentID) async throws -> AgentID
+    /// Launches one task (its resources are already allocated to it).
+    distributed func runTask(_ request: RunTaskRequest) async throws
+    /// Launches a task group in one executor, all or nothing.
+    distributed func runTaskGroup(_ request: RunTaskGroupRequest) async throws
+    /// Kills a task with its kill policy (or the one given).
+    distributed func killTask(_ request: KillRequest) async throws
+    /// The framework acknowledged an update; the agent may send the task's next one.
+    distributed func acknowledge(_ acknowledgement: Acknowledgement) async throws
+    /// Relays bytes to an executor, best effort.
+    distributed func sendFrameworkMessage(_ message: FrameworkMessage) async throws
+    /// The framework's info changed (e.g. after failover).
+    distributed func updateFramework(_ framework: FrameworkInfo) async throws
+    /// The framework was removed: kill its tasks and executors.
+    distributed func shutdownFramework(_ frameworkID: FrameworkID) async throws
+    /// Applies an accepted RESERVE or UNRESERVE to the agent's total resources.
+    distributed func applyOperation(_ operation: Operation, frameworkID: FrameworkID) async throws
+
+    // MARK: From executors
+
+    /// A custom executor registers; its tasks follow as ``ExecutorService/launchTask(_:)`` calls.
+    distributed func registerExecutor(_ request: RegisterExecutorRequest) async throws -> ExecutorRegistered
+    /// An executor reports a task status. Returns once the agent has recorded it; the agent then owns its
+    /// delivery (in order per task, retried until acknowledged) and tells the executor through
+    /// ``ExecutorService/acknowledged(_:uuid:)``.
+    distributed func executorStatusUpdate(_ update: StatusUpdate) async throws
+    /// Relays bytes from an executor to its framework, best effort.
+    distributed func sendExecutorMessage(_ message: FrameworkMessage) async throws
+}
