@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Keel depends on the Swift toolchain only (plus the system library libcap-dev for the Linux
-// containerizer). Never add a `.package(...)` here.
+// containerizer). Never add package dependencies here.
 let package = Package(
     name: "Keel",
     platforms: [.macOS(.v15)],
@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "KeelTesting", targets: ["KeelTesting"]),
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
         .library(name: "KeelContainer", targets: ["KeelContainer"]),
+        .library(name: "KeelAgent", targets: ["KeelAgent"]),
         .library(name: "KeelProtocol", targets: ["KeelProtocol"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-bench", targets: ["keel-bench"]),
@@ -37,6 +38,8 @@ let package = Package(
         .target(name: "KeelStorage", dependencies: ["KeelLog", "KeelCodec"]),
         // Containerizers: launch, supervise and kill executors (POSIX now; Linux isolation later).
         .target(name: "KeelContainer", dependencies: ["KeelLog", "KeelCore", "CKeelLinux"]),
+        // The agent: host resource detection now; the agent actor with the cluster (issue 5).
+        .target(name: "KeelAgent", dependencies: ["KeelCore", "KeelLog", "KeelContainer"]),
         // Public test support: fakes and reference actors for framework authors and Keel's own tests.
         .target(name: "KeelTesting", dependencies: ["KeelActors", "KeelLog"]),
         // Pluggable allocators: hierarchical weighted DRF, strict priority, weighted random.
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "KeelCryptoTests", dependencies: ["KeelCrypto"]),
         .testTarget(name: "KeelActorsTests", dependencies: ["KeelActors", "KeelLog", "KeelCodec", "KeelCrypto", "KeelTesting"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
+        .testTarget(name: "KeelAgentTests", dependencies: ["KeelAgent", "KeelCore"]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelLog"]),
         .testTarget(name: "KeelContainerTests", dependencies: ["KeelContainer", "KeelCore", "KeelLog"]),
         .testTarget(name: "KeelAllocatorTests", dependencies: ["KeelAllocator", "KeelCore"]),
