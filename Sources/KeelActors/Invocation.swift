@@ -86,8 +86,18 @@ public struct KeelResultHandler: DistributedTargetInvocationResultHandler {
     public typealias SerializationRequirement = any Codable
 
     let callID: UInt64
-    let link: Link
+    /// The connection the call came from; nil for a call made on this node through a stub, whose
+    /// reply is handed straight back to the waiting caller.
+    let link: Link?
     let system: KeelActorSystem
+
+    private func deliver(_ frame: [UInt8]) {
+        if let link {
+            link.send(frame)
+        } else {
+            system.deliverLocalReply(frame)
+        }
+    }
 
     public func onReturn<Success: Codable>(value: Success) async throws {
         var writer = Frames.replyHeader(callID: callID, status: .value, capacity: 64)
@@ -101,15 +111,15 @@ public struct KeelResultHandler: DistributedTargetInvocationResultHandler {
         if writer.count > system.configuration.maxFrameSize {
             return try await onThrow(error: ActorSystemError.frameTooLarge(size: writer.count, limit: system.configuration.maxFrameSize))
         }
-        link.send(writer.bytes)
+        deliver(writer.bytes)
     }
 
     public func onReturnVoid() async throws {
-        link.send(Frames.replyHeader(callID: callID, status: .void, capacity: 16).bytes)
+        deliver(Frames.replyHeader(callID: callID, status: .void, capacity: 16).bytes)
     }
 
     public func onThrow<Err: Error>(error: Err) async throws {
-        link.send(system.errorReply(callID: callID, error: error))
+        deliver(system.errorReply(callID: callID, error: error))
     }
 }
 

@@ -29,9 +29,15 @@ extension KeelActorSystem {
         if isShutDown.load(ordering: .relaxed) { throw ActorSystemError.shutDown }
         try Task.checkCancellation()
         let destination = recipient.node.endpoint
+        var localEntry: (any LocalActorEntry)?
         if destination == endpoint {
-            // Local actors are called directly by Swift; reaching here means it is gone.
-            throw ActorSystemError.deadLetter(recipient, reason: recipient.node.incarnation == incarnation ? "no such actor" : "node incarnation is gone")
+            // A local actor reached through a stub type (e.g. a `$Protocol` resolved on the same node):
+            // run it here, through the same encode/dispatch/decode path as a remote call.
+            guard recipient.node.incarnation == incarnation,
+                  let entry = registry.withLock({ $0.entries[recipient.path] }), entry.isAlive else {
+                throw ActorSystemError.deadLetter(recipient, reason: recipient.node.incarnation == incarnation ? "no such actor" : "node incarnation is gone")
+            }
+            localEntry = entry
         }
         let callID = nextCallID.wrappingAdd(1, ordering: .relaxed).oldValue
         var writer = Frames.start(.call, capacity: 48 + recipient.path.utf8.count + target.identifier.utf8.count + invocation.arguments.count)
@@ -47,7 +53,7 @@ extension KeelActorSystem {
         }
         let frame = writer.bytes
         // Backpressure: a connection with a large unsent backlog makes new callers wait for it to drain.
-        if case .established(let link, _)? = routes.withLock({ $0[destination] }) {
+        if localEntry == nil, case .established(let link, _)? = routes.withLock({ $0[destination] }) {
             await link.connection.waitForCapacity()
         }
         let timeout = UInt64(max(0, (CallOptions.timeout ?? configuration.callTimeout).nanoseconds))
@@ -61,7 +67,11 @@ extension KeelActorSystem {
                     continuation.resume(returning: .failure(CancellationError()))
                     return
                 }
-                route(frame, callID: callID, to: recipient)
+                if let localEntry {
+                    dispatchLocally(frame, callID: callID, entry: localEntry)
+                } else {
+                    route(frame, callID: callID, to: recipient)
+                }
             }
         } onCancel: {
             complete(callID, .failure(CancellationError()))
@@ -70,6 +80,35 @@ extension KeelActorSystem {
         case .success(let payload): return payload
         case .failure(let error): throw error
         }
+    }
+
+    /// Runs a call addressed to this node as if it had arrived from the network (same ordering:
+    /// tasks on the loop start in call order), replying through ``deliverLocalReply(_:)``.
+    private func dispatchLocally(_ frame: [UInt8], callID: UInt64, entry: any LocalActorEntry) {
+        var reader = ByteReader(frame[(FrameBuffer.headerSize + 1)...])
+        do {
+            let header = try CallHeader.parse(&reader)
+            let arguments = ByteReader(Array(try reader.readRaw(count: reader.remaining)))
+            let handler = KeelResultHandler(callID: callID, link: nil, system: self)
+            let target = RemoteCallTarget(header.target)
+            Task(executorPreference: loop) {
+                var decoder = KeelInvocationDecoder(reader: arguments, genericSubstitutions: header.genericSubstitutions, system: self)
+                do {
+                    try await entry.execute(system: self, target: target, decoder: &decoder, handler: handler)
+                } catch {
+                    let mapped: any Error = error is ActorSystemError ? error : ActorSystemError.unknownTarget("\(target.identifier): \(error)")
+                    try? await handler.onThrow(error: mapped)
+                }
+            }
+        } catch {
+            complete(callID, .failure(ActorSystemError.serialization("local call: \(error)")))
+        }
+    }
+
+    /// Completes a local call from its encoded reply frame.
+    func deliverLocalReply(_ frame: [UInt8]) {
+        var reader = ByteReader(frame[(FrameBuffer.headerSize + 1)...])
+        try? receiveReply(&reader)
     }
 
     /// Resolves a pending call (from any thread); a no-op when it already ended.

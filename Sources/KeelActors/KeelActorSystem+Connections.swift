@@ -248,7 +248,7 @@ extension KeelActorSystem: TransportDelegate {
         }
     }
 
-    private func receiveReply(_ reader: inout ByteReader) throws {
+    func receiveReply(_ reader: inout ByteReader) throws {
         let callID = try reader.readVarUInt()
         let statusByte = try reader.readByte()
         guard let status = ReplyStatus(rawValue: statusByte) else { throw ActorSystemError.serialization("unknown reply status \(statusByte)") }

@@ -9,10 +9,10 @@ public struct ExecutorExited: Sendable, Hashable, Codable {
     /// The executor.
     public var executorID: ExecutorID
     /// How its process ended.
-    public var status: ExitStatus
+    public var status: ProcessExit
 
     /// A notice.
-    public init(frameworkID: FrameworkID, agentID: AgentID, executorID: ExecutorID, status: ExitStatus) {
+    public init(frameworkID: FrameworkID, agentID: AgentID, executorID: ExecutorID, status: ProcessExit) {
         self.frameworkID = frameworkID
         self.agentID = agentID
         self.executorID = executorID

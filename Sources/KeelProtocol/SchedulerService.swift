@@ -19,7 +19,7 @@ public protocol SchedulerService: DistributedActor where ActorSystem == KeelActo
     /// Bytes from an executor, best effort.
     distributed func message(_ message: FrameworkMessage) async throws
     /// An agent was removed, or an executor exited (`executorID` and `status` set).
-    distributed func failure(agentID: AgentID, executorID: ExecutorID?, status: ExitStatus?) async throws
+    distributed func failure(agentID: AgentID, executorID: ExecutorID?, status: ProcessExit?) async throws
     /// The framework was removed or refused; no further calls follow.
     distributed func error(_ message: String) async throws
     /// The master is alive and still considers the framework subscribed.

@@ -27,12 +27,12 @@ public struct TaskStatus: Sendable, Hashable, Codable {
     /// The latest health-check result, when the task has a health check.
     public var healthy: Bool?
     /// How the task's process ended, for terminal updates of command tasks and executor exits.
-    public var exitStatus: ExitStatus?
+    public var exitStatus: ProcessExit?
 
     /// A status.
     public init(taskID: TaskID, state: TaskState, reason: TaskReason? = nil, message: String? = nil,
                 source: TaskStatusSource, agentID: AgentID? = nil, executorID: ExecutorID? = nil,
-                timestamp: Double, uuid: StatusUpdateID? = nil, healthy: Bool? = nil, exitStatus: ExitStatus? = nil) {
+                timestamp: Double, uuid: StatusUpdateID? = nil, healthy: Bool? = nil, exitStatus: ProcessExit? = nil) {
         self.taskID = taskID
         self.state = state
         self.reason = reason

@@ -177,4 +177,22 @@ struct CallTests {
         withExtendedLifetime(secondActor) {}
         await cluster.shutdown()
     }
+
+    /// Regression: a `$Protocol` stub resolved on the actor's own node used to dead-letter.
+    @Test func aProtocolStubReachesAnActorOnTheSameNode() async throws {
+        let cluster = TestCluster(.memory)
+        let (node, actor) = try cluster.echoNode("solo")
+        let stub = try $EchoService.resolve(id: actor.id, using: node)
+        #expect(try await stub.greet("myself") == "hello, myself")
+        await #expect(throws: EchoError(message: "local")) { try await stub.fail(registered: true, message: "local") }
+        var calls: [Task<Int, Error>] = []
+        for sequence in 0..<200 {
+            calls.append(Task(executorPreference: node.loop) { try await stub.record(sender: 1, sequence: sequence) })
+        }
+        for call in calls { _ = try await call.value }
+        #expect(try await stub.records().map(\.sequence) == Array(0..<200))
+        let ghost = try $EchoService.resolve(id: ActorID(node: node.node, path: "nobody"), using: node)
+        await #expect(throws: ActorSystemError.self) { _ = try await ghost.greet("x") }
+        await cluster.shutdown()
+    }
 }

@@ -1,5 +1,6 @@
-/// How an executor's or command task's process ended, as the agent observed it.
-public enum ExitStatus: Sendable, Hashable, Codable, CustomStringConvertible {
+/// How an executor's or command task's process ended, as the agent observed it. (Not named `ExitStatus`, which
+/// Swift Testing declares.)
+public enum ProcessExit: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The process exited with this code.
     case exited(code: Int32)
     /// The process was terminated by this signal.
