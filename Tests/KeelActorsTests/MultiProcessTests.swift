@@ -89,8 +89,10 @@ struct MultiProcessTests {
         #expect(try await echo.greet("other process") == "hello, other process")
         #expect(String(echo.id.node.incarnation, radix: 16) == peer.incarnation)
         let watched = Task { await system.termination(of: echo.id) }
-        let inFlight = Task { try await echo.delay(milliseconds: 60_000) }
-        _ = try await echo.greet("now the delay call is on the peer")
+        // Both calls start on the loop, so they are sent in this order: the greeting's reply proves
+        // the delay call reached the peer before it is killed.
+        let inFlight = Task(executorPreference: system.loop) { try await echo.delay(milliseconds: 60_000) }
+        _ = try await Task(executorPreference: system.loop) { try await echo.greet("now the delay call is on the peer") }.value
         let killedAt = ContinuousClock.now
         peer.kill()
         let termination = try await withDeadline(5, "termination after SIGKILL") { await watched.value }
