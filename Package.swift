@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
         .library(name: "KeelContainer", targets: ["KeelContainer"]),
         .library(name: "KeelAgent", targets: ["KeelAgent"]),
+        .library(name: "KeelMaster", targets: ["KeelMaster"]),
+        .library(name: "KeelFramework", targets: ["KeelFramework"]),
         .library(name: "KeelProtocol", targets: ["KeelProtocol"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-bench", targets: ["keel-bench"]),
@@ -39,7 +41,11 @@ let package = Package(
         // Containerizers: launch, supervise and kill executors (POSIX now; Linux isolation later).
         .target(name: "KeelContainer", dependencies: ["KeelLog", "KeelCore", "CKeelLinux"]),
         // The agent: host resource detection now; the agent actor with the cluster (issue 5).
-        .target(name: "KeelAgent", dependencies: ["KeelCore", "KeelLog", "KeelContainer"]),
+        .target(name: "KeelAgent", dependencies: ["KeelCore", "KeelLog", "KeelContainer", "KeelProtocol", "KeelActors"]),
+        // The master: agents, frameworks, offers, tasks (issue 5).
+        .target(name: "KeelMaster", dependencies: ["KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog", "KeelStorage"]),
+        // The framework SDK: a scheduler driver for frameworks written as actors.
+        .target(name: "KeelFramework", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelLog"]),
         // Public test support: fakes and reference actors for framework authors and Keel's own tests.
         .target(name: "KeelTesting", dependencies: ["KeelActors", "KeelLog"]),
         // Pluggable allocators: hierarchical weighted DRF, strict priority, weighted random.
@@ -57,7 +63,9 @@ let package = Package(
         .testTarget(name: "KeelCryptoTests", dependencies: ["KeelCrypto"]),
         .testTarget(name: "KeelActorsTests", dependencies: ["KeelActors", "KeelLog", "KeelCodec", "KeelCrypto", "KeelTesting"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
-        .testTarget(name: "KeelAgentTests", dependencies: ["KeelAgent", "KeelCore"]),
+        .testTarget(name: "KeelAgentTests", dependencies: ["KeelAgent", "KeelCore", "KeelProtocol", "KeelActors", "KeelContainer", "KeelLog"]),
+        .testTarget(name: "KeelMasterTests", dependencies: ["KeelMaster", "KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog"]),
+        .testTarget(name: "KeelFrameworkTests", dependencies: ["KeelFramework", "KeelProtocol", "KeelCore", "KeelActors", "KeelLog"]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelLog"]),
         .testTarget(name: "KeelContainerTests", dependencies: ["KeelContainer", "KeelCore", "KeelLog"]),
         .testTarget(name: "KeelAllocatorTests", dependencies: ["KeelAllocator", "KeelCore"]),

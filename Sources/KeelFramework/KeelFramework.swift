@@ -1,0 +1,1 @@
+// KeelFramework: the framework SDK (issue 5). Work in progress.

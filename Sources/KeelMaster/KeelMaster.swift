@@ -1,0 +1,1 @@
+// KeelMaster: the master actor (issue 5). Work in progress.
