@@ -1,1 +1,0 @@
-// KeelFramework: the framework SDK (issue 5). Work in progress.
