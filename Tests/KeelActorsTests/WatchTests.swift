@@ -96,6 +96,21 @@ struct WatchTests {
         await cluster.shutdown()
     }
 
+    @Test(arguments: TransportKind.allCases)
+    func watchingAnActorOfAnOlderIncarnationReportsARestart(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (server, actor) = try cluster.echoNode("server")
+        let client = try cluster.node("client")
+        // Connect first, so the client knows the server's current incarnation.
+        #expect(try await client.resolve($EchoService.self, named: "echo", at: server.endpoint).greet("x") == "hello, x")
+        var staleID = actor.id
+        staleID.node.incarnation &+= 1
+        let stale = staleID
+        let termination = try await withDeadline(5, "termination") { await client.termination(of: stale) }
+        #expect(termination == ActorTermination(id: stale, reason: .nodeRestarted))
+        await cluster.shutdown()
+    }
+
     @Test func unwatchStopsTheCallback() async throws {
         let cluster = TestCluster(.memory)
         let (server, actor) = try cluster.echoNode("server")
