@@ -1,0 +1,138 @@
+import KeelContainer
+import KeelCore
+import KeelProtocol
+
+/// The built-in command executor: each task's command runs in its own container and sandbox; its exit becomes
+/// the terminal update (FINISHED on 0, FAILED otherwise, KILLED when the agent killed it).
+extension AgentActor {
+    func launchCommandTask(_ key: TaskKey) async {
+        guard let task = tasks[key] else { return }
+        if case .custom = task.info.executor?.kind {
+            enqueue(key, .failed, reason: .containerLaunchFailed,
+                    message: "custom executors are not supported by this agent yet")
+            return
+        }
+        enqueue(key, .starting)
+        if let problem = launchProblem(key) {
+            enqueue(key, .failed, reason: .containerLaunchFailed, message: problem)
+            return
+        }
+        _ = await launchContainer(key)
+    }
+
+    /// Launches a task group all or nothing: every command is checked before any starts, and if one fails to
+    /// start the ones already started are killed.
+    func launchGroup(_ keys: [TaskKey], executor: ExecutorInfo) async {
+        guard case .default = executor.kind else {
+            for key in keys {
+                enqueue(key, .failed, reason: .containerLaunchFailed,
+                        message: "custom executors are not supported by this agent yet")
+            }
+            return
+        }
+        for key in keys { enqueue(key, .starting) }
+        if let (culprit, problem) = keys.lazy.compactMap({ key in self.launchProblem(key).map { (key, $0) } }).first {
+            for key in keys {
+                let message = key == culprit ? problem : "task \(culprit.taskID) of the group cannot launch: \(problem)"
+                enqueue(key, .failed, reason: .containerLaunchFailed, message: message)
+            }
+            return
+        }
+        var launched: [TaskKey] = []
+        for (index, key) in keys.enumerated() {
+            if await launchContainer(key) {
+                launched.append(key)
+                continue
+            }
+            for other in keys[(index + 1)...] {
+                enqueue(other, .failed, reason: .containerLaunchFailed,
+                        message: "task \(key.taskID) of the group failed to launch")
+            }
+            for other in launched { requestKill(other, policy: nil) }
+            return
+        }
+    }
+
+    /// Why the task's command cannot be launched, or `nil`.
+    func launchProblem(_ key: TaskKey) -> String? {
+        guard let command = tasks[key]?.info.command else { return "task \(key.taskID) has no command" }
+        if let problem = command.problem { return "task \(key.taskID): \(problem)" }
+        if command.user != nil { return "task \(key.taskID): running as another user is not supported by this agent" }
+        return nil
+    }
+
+    /// Starts the task's container, reports RUNNING and watches for its exit. Returns whether it started; a
+    /// failure has been reported as TASK_FAILED.
+    func launchContainer(_ key: TaskKey) async -> Bool {
+        guard let task = tasks[key], let command = task.info.command,
+              let program = CommandTranslation.command(command.program) else { return false }
+        if task.killRequested {
+            enqueue(key, .killed, reason: .taskKilledDuringLaunch, message: "task was killed before it was launched")
+            return false
+        }
+        containerRuns += 1
+        let spec: ContainerSpec
+        do {
+            let containerID = try CommandTranslation.containerID(for: key.taskID, run: containerRuns)
+            spec = ContainerSpec(id: containerID, command: program,
+                                 environment: CommandTranslation.environment(command, key: key, agentID: agentID,
+                                                                            executorID: task.executorID))
+            _ = try await containerizer.launch(spec)
+        } catch {
+            enqueue(key, .failed, reason: .containerLaunchFailed, message: error.description)
+            return false
+        }
+        tasks[key]?.containerID = spec.id
+        if tasks[key]?.killRequested == true {
+            killContainer(spec.id, grace: task.gracePeriod(override: nil, default: configuration.killGracePeriod))
+        } else {
+            enqueue(key, .running)
+        }
+        Task { await self.awaitExit(key, container: spec.id) }
+        return true
+    }
+
+    private func awaitExit(_ key: TaskKey, container: ContainerID) async {
+        let termination: ContainerTermination
+        do {
+            termination = try await containerizer.wait(container)
+        } catch {
+            enqueue(key, .failed, reason: .executorTerminated, message: "lost track of the task's container: \(error)")
+            return
+        }
+        _ = try? await containerizer.destroy(container, removeSandbox: false)
+        tasks[key]?.containerID = nil
+        let exit = ProcessExit(termination.status)
+        let killed = tasks[key]?.killRequested == true
+        let message = "Command " + termination.description
+        if killed {
+            enqueue(key, .killed, message: message, exit: exit)
+        } else if termination.succeeded {
+            enqueue(key, .finished, message: message, exit: exit)
+        } else {
+            enqueue(key, .failed, message: message, exit: exit)
+        }
+    }
+
+    /// Marks a task killed and, once its container runs, sends SIGTERM then SIGKILL after the grace period. Sends
+    /// TASK_KILLING first to frameworks that opted in. A task not yet launched is reported killed at launch.
+    func requestKill(_ key: TaskKey, policy: KillPolicy?) {
+        guard let task = tasks[key], !task.state.isTerminal, !task.killRequested else { return }
+        tasks[key]?.killRequested = true
+        let opted = frameworks[key.frameworkID]?.capabilities.contains(.taskKillingState) ?? false
+        if opted, task.state == .starting || task.state == .running { enqueue(key, .killing) }
+        if let container = task.containerID {
+            killContainer(container, grace: task.gracePeriod(override: policy, default: configuration.killGracePeriod))
+        }
+    }
+
+    private func killContainer(_ container: ContainerID, grace: Duration) {
+        let containerizer = self.containerizer
+        let logger = self.logger
+        Task {
+            do { _ = try await containerizer.kill(container, grace: grace) } catch {
+                logger.warning("kill failed", ["container": container, "error": String(describing: error)])
+            }
+        }
+    }
+}

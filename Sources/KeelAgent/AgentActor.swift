@@ -1,0 +1,225 @@
+import Distributed
+import Foundation
+import KeelActors
+import KeelContainer
+import KeelCore
+import KeelLog
+import KeelProtocol
+
+/// A Keel agent (Mesos' slave): registers with the master, runs tasks with the built-in command executor through a
+/// ``Containerizer``, and delivers their status updates reliably (``StatusUpdateManager``).
+///
+/// Create it with ``init(actorSystem:configuration:containerizer:clock:logger:)`` and call ``start()``. The agent has
+/// no well-known name: it sends its ``ActorID`` in ``RegisterAgentRequest/actor``. Calls from the master return once
+/// the request is in the agent's state; outcomes travel back as ``MasterService/statusUpdate(_:from:)`` calls.
+public distributed actor AgentActor: AgentService {
+    /// Agents run on Keel's actor runtime.
+    public typealias ActorSystem = KeelActorSystem
+
+    /// The settings the agent runs with.
+    let configuration: AgentConfiguration
+    let containerizer: any Containerizer
+    let clock: any AgentClock
+    let logger: Logger
+
+    /// The ID the master assigned; `nil` before the first registration.
+    var agentID: AgentID?
+    /// The master the agent is registered with; `nil` while (re-)registering.
+    var master: $MasterService?
+    var masterWatch: WatchToken?
+    var registration: Task<Void, Never>?
+    var shuttingDown = false
+    var tasks: [TaskKey: AgentTask] = [:]
+    var frameworks: [FrameworkID: FrameworkInfo] = [:]
+    var updates = StatusUpdateManager()
+    var deliveries: [TaskKey: Task<Void, Never>] = [:]
+    var containerRuns: UInt64 = 0
+    var random = SystemRandomNumberGenerator()
+    var registrationWaiters: [CheckedContinuation<AgentID?, Never>] = []
+
+    /// An agent. `containerizer` defaults to a ``PosixContainerizer`` under ``AgentConfiguration/workDirectory``.
+    public init(actorSystem: KeelActorSystem, configuration: AgentConfiguration,
+                containerizer: (any Containerizer)? = nil, clock: any AgentClock = SystemAgentClock(),
+                logger: Logger = Logger(label: "keel.agent")) {
+        self.actorSystem = actorSystem
+        self.configuration = configuration
+        self.containerizer = containerizer
+            ?? PosixContainerizer(configuration: PosixContainerizerConfiguration(workDirectory: configuration.workDirectory))
+        self.clock = clock
+        self.logger = logger
+    }
+
+    // MARK: Local control
+
+    /// Starts registering with the master (retrying with backoff until admitted). Idempotent.
+    public nonisolated func start() async {
+        await whenLocal { agent in agent.beginRegistration() }
+    }
+
+    /// Stops: no more (re-)registration or retries, every task killed with its grace period. With `unregister`, the
+    /// master is then told the agent is leaving (``MasterService/unregisterAgent(_:)``; its tasks become GONE).
+    public nonisolated func shutdown(unregister: Bool = false) async {
+        await whenLocal { agent in await agent.performShutdown(unregister: unregister) }
+    }
+
+    /// The ID the master assigned, or `nil` while not registered.
+    public nonisolated func registeredID() async -> AgentID? {
+        await whenLocal { agent in agent.master == nil ? nil : agent.agentID } ?? nil
+    }
+
+    /// Suspends until the agent is registered with a master and returns its ID (at once when it is); `nil` when
+    /// the agent shuts down first.
+    public nonisolated func waitUntilRegistered() async -> AgentID? {
+        await whenLocal { agent in await agent.registeredOrWait() } ?? nil
+    }
+
+    func registeredOrWait() async -> AgentID? {
+        if master != nil, let agentID { return agentID }
+        if shuttingDown { return nil }
+        return await withCheckedContinuation { registrationWaiters.append($0) }
+    }
+
+    /// CPU and memory use of an executor: the sum over the containers of its tasks (a command task's executor is
+    /// named after the task; a task group's tasks share the group's executor), live while they run.
+    ///
+    /// - Throws: ``AgentError/unknownExecutor(_:_:)`` when no running container belongs to the executor.
+    public nonisolated func usage(frameworkID: FrameworkID, executorID: ExecutorID) async throws -> ResourceUsage {
+        guard let result = try await whenLocal({ agent in try await agent.executorUsage(frameworkID, executorID) })
+        else { throw AgentError.unknownExecutor(frameworkID, executorID) }
+        return result
+    }
+
+    func executorUsage(_ frameworkID: FrameworkID, _ executorID: ExecutorID) async throws -> ResourceUsage {
+        let containers = tasks.keys.sorted().compactMap { key -> ContainerID? in
+            guard let task = tasks[key], key.frameworkID == frameworkID, task.executorID == executorID else { return nil }
+            return task.containerID
+        }
+        guard !containers.isEmpty else { throw AgentError.unknownExecutor(frameworkID, executorID) }
+        var total = ResourceUsage(userCPUSeconds: 0, systemCPUSeconds: 0, residentBytes: 0, peakResidentBytes: nil,
+                                  processes: 0, timestamp: clock.now())
+        for container in containers {
+            let usage = try await containerizer.usage(container)
+            total.userCPUSeconds += usage.userCPUSeconds
+            total.systemCPUSeconds += usage.systemCPUSeconds
+            total.residentBytes += usage.residentBytes
+            total.processes += usage.processes
+            if let peak = usage.peakResidentBytes { total.peakResidentBytes = max(total.peakResidentBytes ?? 0, peak) }
+        }
+        return total
+    }
+
+    func performShutdown(unregister: Bool) async {
+        shuttingDown = true
+        registration?.cancel()
+        for waiter in registrationWaiters { waiter.resume(returning: nil) }
+        registrationWaiters.removeAll()
+        for delivery in deliveries.values { delivery.cancel() }
+        deliveries.removeAll()
+        if let masterWatch { actorSystem.unwatch(masterWatch) }
+        for key in tasks.keys.sorted() { requestKill(key, policy: nil) }
+        for container in await containerizer.containers() {
+            _ = try? await containerizer.kill(container, grace: configuration.killGracePeriod)
+        }
+        if unregister, let master, let agentID {
+            do { try await master.unregisterAgent(agentID) } catch {
+                logger.warning("could not unregister from the master", ["error": String(describing: error)])
+            }
+        }
+    }
+
+    // MARK: AgentService: from the master
+
+    public distributed func ping(_ agentID: AgentID) async throws -> AgentID {
+        guard master != nil, self.agentID == agentID else { throw AgentError.notRegistered(self.agentID) }
+        return agentID
+    }
+
+    public distributed func runTask(_ request: RunTaskRequest) async throws {
+        let key = try admit(request.framework, tasks: [request.task])[0]
+        tasks[key] = AgentTask(frameworkID: key.frameworkID, info: request.task,
+                               executorID: ExecutorID(request.task.taskID.value))
+        Task { await self.launchCommandTask(key) }
+    }
+
+    public distributed func runTaskGroup(_ request: RunTaskGroupRequest) async throws {
+        let keys = try admit(request.framework, tasks: request.group.tasks)
+        for (key, task) in zip(keys, request.group.tasks) {
+            tasks[key] = AgentTask(frameworkID: key.frameworkID, info: task, executorID: request.executor.executorID)
+        }
+        Task { await self.launchGroup(keys, executor: request.executor) }
+    }
+
+    public distributed func killTask(_ request: KillRequest) async throws {
+        let key = TaskKey(frameworkID: request.frameworkID, taskID: request.taskID)
+        guard tasks[key] != nil else {
+            reportUnknownTask(key)
+            return
+        }
+        requestKill(key, policy: request.killPolicy)
+    }
+
+    public distributed func acknowledge(_ acknowledgement: Acknowledgement) async throws {
+        guard acknowledgement.agentID == agentID else { throw AgentError.notRegistered(agentID) }
+        handleAcknowledgement(acknowledgement)
+    }
+
+    public distributed func sendFrameworkMessage(_ message: FrameworkMessage) async throws {
+        logger.debug("dropping framework message: the command executor takes no messages",
+                     ["framework": message.frameworkID, "executor": message.executorID])
+    }
+
+    public distributed func updateFramework(_ framework: FrameworkInfo) async throws {
+        guard let id = framework.id else { return }
+        if frameworks[id] != nil { frameworks[id] = framework }
+    }
+
+    public distributed func shutdownFramework(_ frameworkID: FrameworkID) async throws {
+        for key in tasks.keys.sorted() where key.frameworkID == frameworkID { requestKill(key, policy: nil) }
+    }
+
+    public distributed func applyOperation(_ operation: KeelProtocol.Operation, frameworkID: FrameworkID) async throws {
+        logger.info("operation applied by the master", ["operation": String(describing: operation), "framework": frameworkID])
+    }
+
+    // MARK: AgentService: from executors
+
+    public distributed func registerExecutor(_ request: RegisterExecutorRequest) async throws -> ExecutorRegistered {
+        throw AgentError.unknownExecutor(request.frameworkID, request.executorID)
+    }
+
+    public distributed func executorStatusUpdate(_ update: StatusUpdate) async throws {
+        let key = TaskKey(frameworkID: update.frameworkID, taskID: update.status.taskID)
+        guard let task = tasks[key] else { throw AgentError.unknownFramework(update.frameworkID) }
+        guard update.status.executorID == nil || update.status.executorID == task.executorID else {
+            throw AgentError.unknownExecutor(update.frameworkID, update.status.executorID ?? task.executorID)
+        }
+        var update = update
+        if update.status.uuid == nil { update.status.uuid = .random(using: &random) }
+        update.status.agentID = agentID
+        record(update)
+    }
+
+    public distributed func sendExecutorMessage(_ message: FrameworkMessage) async throws {
+        guard let master else { return }
+        Task { try? await master.sendExecutorMessage(message) }
+    }
+
+    // MARK: Admission
+
+    /// Checks that the agent can take the tasks and returns their keys; throws before changing any state.
+    func admit(_ framework: FrameworkInfo, tasks: [TaskInfo]) throws(AgentError) -> [TaskKey] {
+        if shuttingDown { throw .shuttingDown }
+        // Not `master != nil`: a master may call right after admitting us, before its answer reached us; updates
+        // wait in the status update manager until the registration completes.
+        guard let agentID, tasks.allSatisfy({ $0.agentID == agentID }) else { throw .notRegistered(agentID) }
+        guard let frameworkID = framework.id else { throw .unknownFramework(FrameworkID("")) }
+        var keys: [TaskKey] = []
+        for taskID in tasks.map(\.taskID) {
+            let key = TaskKey(frameworkID: frameworkID, taskID: taskID)
+            if self.tasks[key] != nil || keys.contains(key) { throw .taskAlreadyKnown(frameworkID, taskID) }
+            keys.append(key)
+        }
+        frameworks[frameworkID] = framework
+        return keys
+    }
+}
