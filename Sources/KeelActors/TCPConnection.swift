@@ -187,7 +187,12 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
                 drainLocked(&state)
                 return !state.waitingForWritable
             }
-            if done { context.loop.setWritableInterest(fd: fd, false) }
+            if done {
+                context.loop.setWritableInterest(fd: fd, false)
+                // Senders that found the writer lock taken while we drained left their frames in the
+                // outbox for the lock holder: pick them up now.
+                if outbox.withLock({ !$0.isEmpty }) { flush() }
+            }
         }
         if readable || hangup { readAvailable() }
     }

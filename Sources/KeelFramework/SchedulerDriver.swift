@@ -50,6 +50,9 @@ public actor SchedulerDriver {
     private var stopped = false
     private var subscription: Task<Void, Never>?
     private var subscribedWaiters: [CheckedContinuation<FrameworkID, Error>] = []
+    /// Master callbacks that arrived before the subscription's answer (the master may send offers
+    /// right after subscribing): they wait here so the scheduler never sees an offer it cannot use.
+    private var readyWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// Creates a driver for `framework` (set `framework.id` to fail over an existing framework).
     public init(framework: FrameworkInfo, scheduler: any Scheduler, configuration: SchedulerDriverConfiguration,
@@ -89,6 +92,18 @@ public actor SchedulerDriver {
         }
         for waiter in subscribedWaiters { waiter.resume(throwing: SchedulerDriverError.stopped) }
         subscribedWaiters.removeAll()
+        releaseReadyWaiters()
+    }
+
+    private func untilSubscribed() async {
+        if master != nil || stopped { return }
+        await withCheckedContinuation { readyWaiters.append($0) }
+    }
+
+    private func releaseReadyWaiters() {
+        let waiters = readyWaiters
+        readyWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
     }
 
     // MARK: Calls to the master
@@ -155,6 +170,7 @@ public actor SchedulerDriver {
                 logger.info("subscribed", ["frameworkID": subscribed.frameworkID, "master": master.id])
                 for waiter in subscribedWaiters { waiter.resume(returning: subscribed.frameworkID) }
                 subscribedWaiters.removeAll()
+                releaseReadyWaiters()
                 await scheduler.registered(self, frameworkID: subscribed.frameworkID)
                 // Stay subscribed until the master goes away, then subscribe again with our ID.
                 let termination = await actorSystem.termination(of: master.id)
@@ -171,14 +187,17 @@ public actor SchedulerDriver {
     // MARK: From the master (through the endpoint)
 
     func offers(_ offers: [Offer]) async {
+        await untilSubscribed()
         await scheduler.resourceOffers(self, offers: offers)
     }
 
     func rescind(_ offerID: OfferID) async {
+        await untilSubscribed()
         await scheduler.offerRescinded(self, offerID: offerID)
     }
 
     func update(_ status: TaskStatus) async throws {
+        await untilSubscribed()
         await scheduler.statusUpdate(self, status: status)
         // Acknowledge only after the scheduler handled it: until then the agent keeps retrying.
         if let uuid = status.uuid, let agentID = status.agentID, let id = framework.id, let master {

@@ -1,1 +1,0 @@
-// KeelMaster: the master actor (issue 5). Work in progress.

@@ -1,0 +1,191 @@
+import Distributed
+import KeelActors
+import KeelAllocator
+import KeelCore
+import KeelProtocol
+
+extension MasterActor {
+    public distributed func registerAgent(_ request: RegisterAgentRequest) async throws -> AgentRegistered {
+        guard request.version.isCompatible(with: .current) else {
+            throw MasterError.incompatibleVersion(offered: request.version, supported: .current)
+        }
+        try request.agent.validate()
+        if let id = request.agent.id {
+            throw MasterError.invalidAgentInfo(field: "id", reason: "must be unset on first registration (got \(id)); re-register instead")
+        }
+        let id = state.newAgentID()
+        var info = request.agent
+        info.id = id
+        try admit(id, info: info, actor: request.actor, used: [:])
+        logger.info("agent registered", ["agent": id, "hostname": info.hostname, "resources": info.resources])
+        allocateIfPending()
+        return AgentRegistered(agentID: id, pingInterval: configuration.agentPingInterval)
+    }
+
+    public distributed func reregisterAgent(_ request: ReregisterAgentRequest) async throws -> AgentRegistered {
+        guard request.version.isCompatible(with: .current) else {
+            throw MasterError.incompatibleVersion(offered: request.version, supported: .current)
+        }
+        try request.agent.validate()
+        guard let id = request.agent.id else {
+            throw MasterError.invalidAgentInfo(field: "id", reason: "must be set when re-registering")
+        }
+        if let known = state.agents[id] {
+            if known.state == .gone { throw MasterError.agentGone(id) }
+            if known.state == .active { deactivate(id, to: nil) }
+        }
+        let reported = Dictionary(request.tasks.map { ($0.task.taskID, $0) }, uniquingKeysWith: { _, last in last })
+        var used: [FrameworkID: [Role: Resources]] = [:]
+        // Tasks the master knew on this agent but the agent no longer reports are gone.
+        for task in state.tasks.values.flatMap(\.values) where task.agentID == id && !task.state.isTerminal
+            && reported[task.info.taskID].map({ $0.frameworkID != task.frameworkID }) ?? true {
+            let status = masterStatus(task.info.taskID, .gone, reason: .agentReregistered,
+                                      message: "agent \(id) re-registered without the task", agentID: id)
+            state.tasks[task.frameworkID]?[task.info.taskID]?.state = .gone
+            state.tasks[task.frameworkID]?[task.info.taskID]?.latest = status
+            state.tasks[task.frameworkID]?[task.info.taskID]?.holdsResources = false
+            report(status, to: task.frameworkID)
+        }
+        var kill: [KillRequest] = []
+        var removed = Set<FrameworkID>()
+        for snapshot in request.tasks where !snapshot.state.isTerminal {
+            let frameworkID = snapshot.frameworkID
+            let previous = state.tasks[frameworkID]?[snapshot.task.taskID]
+            if state.removedFrameworks.contains(frameworkID) {
+                removed.insert(frameworkID)
+                continue
+            }
+            if previous?.state.isTerminal == true {
+                // The master already ended this task (terminal states are final): have the agent stop it.
+                kill.append(KillRequest(frameworkID: frameworkID, taskID: snapshot.task.taskID, agentID: id))
+                continue
+            }
+            if previous?.state == .unreachable && !state.isPartitionAware(frameworkID) {
+                // The framework was told LOST, which is final for it.
+                kill.append(KillRequest(frameworkID: frameworkID, taskID: snapshot.task.taskID, agentID: id))
+            }
+            let role = previous?.role ?? state.frameworks[frameworkID]?.info.roles.first ?? .any
+            let status = previous?.latest ?? masterStatus(snapshot.task.taskID, snapshot.state, reason: nil,
+                                                          message: nil, agentID: id)
+            var latest = status
+            latest.state = snapshot.state
+            state.tasks[frameworkID, default: [:]][snapshot.task.taskID] =
+                TaskRecord(frameworkID: frameworkID, info: snapshot.task, role: role, state: snapshot.state,
+                           latest: latest, holdsResources: true, seenUpdates: previous?.seenUpdates ?? [])
+            used[frameworkID, default: [:]][role, default: Resources()] += snapshot.task.resources
+        }
+        var info = request.agent
+        info.id = id
+        try admit(id, info: info, actor: request.actor, used: used, executors: request.executors)
+        for request in kill { toAgent(id, "killTask") { try await $0.killTask(request) } }
+        for frameworkID in removed.sorted() {
+            toAgent(id, "shutdownFramework") { try await $0.shutdownFramework(frameworkID) }
+        }
+        logger.info("agent re-registered", ["agent": id, "tasks": request.tasks.count])
+        allocateIfPending()
+        return AgentRegistered(agentID: id, pingInterval: configuration.agentPingInterval)
+    }
+
+    /// Records an agent as active, adds it to the allocator and watches its actor.
+    private func admit(_ id: AgentID, info: KeelProtocol.AgentInfo, actor: ActorID,
+                       used: [FrameworkID: [Role: Resources]], executors: [ExecutorSnapshot] = []) throws {
+        let allocatorInfo = KeelAllocator.AgentInfo(hostname: info.hostname, resources: info.resources,
+                                                    attributes: info.attributes)
+        var executorRecords: [FrameworkID: [ExecutorID: ExecutorRecord]] = [:]
+        var used = used
+        for snapshot in executors {
+            let role = state.frameworks[snapshot.frameworkID]?.info.roles.first ?? .any
+            executorRecords[snapshot.frameworkID, default: [:]][snapshot.executor.executorID] =
+                ExecutorRecord(info: snapshot.executor, role: role, holdsResources: true)
+            used[snapshot.frameworkID, default: [:]][role, default: Resources()] += snapshot.executor.resources
+        }
+        do { try allocator.addAgent(id, info: allocatorInfo, used: used) } catch {
+            throw MasterError.invalidRequest("allocator refused agent \(id): \(error)")
+        }
+        if let old = state.agents[id]?.actor, old != actor { forget(old) }
+        let now = configuration.clock.now()
+        state.agents[id] = AgentRecord(id: id, info: info, actor: actor, state: .active, lastSeen: now, lastPing: now,
+                                       executors: executorRecords)
+        watch(actor) { master in master.agentActorLost(id, actor: actor) }
+        publish(.agentAdmitted(id))
+    }
+
+    public distributed func unregisterAgent(_ agentID: AgentID) async throws {
+        guard let agent = state.agents[agentID], agent.state != .gone else { throw MasterError.agentNotRegistered(agentID) }
+        if agent.state == .active { deactivate(agentID, to: .gone) }
+        state.agents[agentID]?.state = .gone
+        forget(agent.actor)
+        publish(.agentGone(agentID))
+        logger.notice("agent unregistered", ["agent": agentID])
+        allocateIfPending()
+    }
+
+    /// The agent's actor or node went away (the runtime's watch).
+    func agentActorLost(_ agentID: AgentID, actor: ActorID) {
+        guard let agent = state.agents[agentID], agent.actor == actor, agent.state == .active else { return }
+        logger.notice("agent actor terminated", ["agent": agentID])
+        markUnreachable(agentID)
+    }
+
+    /// Pings active agents that are due and marks those silent past the timeout unreachable.
+    func checkAgents(now: ClockInstant) {
+        for agent in state.agents.values.sorted(by: { $0.id < $1.id }) where agent.state == .active {
+            if now >= agent.lastSeen.advanced(by: configuration.agentPingTimeout) {
+                logger.notice("agent missed its pings", ["agent": agent.id])
+                markUnreachable(agent.id)
+            } else if now >= agent.lastPing.advanced(by: configuration.agentPingInterval) {
+                state.agents[agent.id]?.lastPing = now
+                let id = agent.id
+                let timeout = configuration.agentPingInterval
+                toAgent(id, "ping") { [weak self] stub in
+                    let answer = try await KeelActorSystem.withCallTimeout(timeout) { try await stub.ping(id) }
+                    guard answer == id, let master = self else { return }
+                    await master.whenLocal { $0.touch(id) }
+                }
+            }
+        }
+    }
+
+    /// The agent is alive (it answered a ping or called the master).
+    func touch(_ agentID: AgentID) {
+        guard state.agents[agentID]?.state == .active else { return }
+        state.agents[agentID]?.lastSeen = configuration.clock.now()
+    }
+
+    /// Active → unreachable: offers rescinded, live tasks UNREACHABLE (LOST for frameworks that are not
+    /// partition-aware) with `REASON_AGENT_REMOVED`, the agent removed from the allocator.
+    func markUnreachable(_ agentID: AgentID) {
+        guard state.agents[agentID]?.state == .active else { return }
+        deactivate(agentID, to: .unreachable)
+        state.agents[agentID]?.state = .unreachable
+        publish(.agentUnreachable(agentID))
+        allocateIfPending()
+    }
+
+    /// Takes an active agent out of service: offers rescinded, tasks moved to `taskState` (when given) and reported,
+    /// the agent removed from the allocator (which drops its allocations).
+    private func deactivate(_ agentID: AgentID, to agentState: AgentState?) {
+        for offer in state.offers(onAgent: agentID) { rescind(offer.id) }
+        if let agentState {
+            let taskState: TaskState = agentState == .gone ? .gone : .unreachable
+            for task in state.liveTasks(onAgent: agentID) {
+                let status = masterStatus(task.info.taskID, taskState, reason: .agentRemoved,
+                                          message: "agent \(agentID) is \(agentState)", agentID: agentID)
+                state.tasks[task.frameworkID]?[task.info.taskID]?.state = taskState
+                state.tasks[task.frameworkID]?[task.info.taskID]?.latest = status
+                report(status, to: task.frameworkID)
+            }
+        }
+        for task in state.tasks.values.flatMap(\.values) where task.agentID == agentID {
+            state.tasks[task.frameworkID]?[task.info.taskID]?.holdsResources = false
+        }
+        for frameworkID in state.agents[agentID]?.executors.keys.sorted() ?? [] {
+            for executorID in state.agents[agentID]?.executors[frameworkID]?.keys.sorted() ?? [] {
+                state.agents[agentID]?.executors[frameworkID]?[executorID]?.holdsResources = false
+            }
+        }
+        do { try allocator.removeAgent(agentID) } catch {
+            logger.error("removing agent failed", ["agent": agentID, "error": error.description])
+        }
+    }
+}

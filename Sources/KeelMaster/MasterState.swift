@@ -1,0 +1,157 @@
+import KeelActors
+import KeelAllocator
+import KeelCore
+import KeelProtocol
+
+/// The master's record of one agent.
+public struct AgentRecord: Sendable {
+    /// The agent's identity (assigned by the master).
+    public var id: AgentID
+    /// What the agent declared, with ``AgentInfo/id`` set.
+    public var info: KeelProtocol.AgentInfo
+    /// The agent's ``AgentService`` actor.
+    public var actor: ActorID
+    /// Its lifecycle state.
+    public var state: AgentState
+    /// When it last answered a ping or called the master.
+    public var lastSeen: ClockInstant
+    /// When the master last pinged it.
+    public var lastPing: ClockInstant
+    /// Executors the master launched or the agent reported, per framework.
+    public var executors: [FrameworkID: [ExecutorID: ExecutorRecord]] = [:]
+}
+
+/// An executor on an agent, with the allocation role its resources are charged to.
+public struct ExecutorRecord: Sendable, Hashable {
+    /// The executor as launched.
+    public var info: ExecutorInfo
+    /// The role its resources are allocated under.
+    public var role: Role
+    /// Whether its resources are still charged to the framework in the allocator.
+    public var holdsResources: Bool
+}
+
+/// The master's record of one framework.
+public struct FrameworkRecord: Sendable {
+    /// The framework's identity.
+    public var id: FrameworkID
+    /// What it declared, with ``FrameworkInfo/id`` set.
+    public var info: FrameworkInfo
+    /// Its ``SchedulerService`` actor.
+    public var scheduler: ActorID
+    /// Whether its scheduler is connected (offers flow only then).
+    public var connected: Bool
+    /// When the scheduler disconnected, for the failover timer.
+    public var disconnectedAt: ClockInstant?
+}
+
+/// The master's canonical record of one task.
+public struct TaskRecord: Sendable {
+    /// The task's framework.
+    public var frameworkID: FrameworkID
+    /// The task as launched.
+    public var info: TaskInfo
+    /// The allocation role its resources are charged to.
+    public var role: Role
+    /// The recorded state (never ``TaskState/unknown``).
+    public var state: TaskState
+    /// The latest status recorded (what reconciliation answers).
+    public var latest: TaskStatus
+    /// Whether ``TaskInfo/resources`` are still charged in the allocator.
+    public var holdsResources: Bool
+    /// Update identities already recorded, so retries are recognised.
+    public var seenUpdates: Set<StatusUpdateID> = []
+
+    /// The task's agent.
+    public var agentID: AgentID { info.agentID }
+}
+
+/// The master's bookkeeping, free of I/O: agents, frameworks, outstanding offers and tasks, and ID assignment.
+/// ``MasterActor`` owns one and performs the calls its changes imply.
+public struct MasterState: Sendable {
+    /// A prefix unique to this master incarnation, so IDs are never reused by a restarted master.
+    public let idPrefix: String
+    /// Agents by ID, in every state but never-admitted.
+    public var agents: [AgentID: AgentRecord] = [:]
+    /// Subscribed frameworks (connected or failing over).
+    public var frameworks: [FrameworkID: FrameworkRecord] = [:]
+    /// Framework IDs that were torn down or expired; they may not subscribe again.
+    public var removedFrameworks: Set<FrameworkID> = []
+    /// Outstanding offers and when they were made.
+    public var offers: [OfferID: (offer: KeelProtocol.Offer, madeAt: ClockInstant)] = [:]
+    /// Tasks by framework and ID.
+    public var tasks: [FrameworkID: [TaskID: TaskRecord]] = [:]
+    private var nextAgent = 0
+    private var nextFramework = 0
+    private var nextOffer = 0
+
+    /// Empty state whose IDs start with `idPrefix`.
+    public init(idPrefix: String) { self.idPrefix = idPrefix }
+
+    /// A fresh agent ID (Mesos style: `<prefix>-S<n>`).
+    public mutating func newAgentID() -> AgentID {
+        nextAgent += 1
+        return AgentID("\(idPrefix)-S\(nextAgent)")
+    }
+
+    /// A fresh framework ID (`<prefix>-<n>`, zero-padded like Mesos).
+    public mutating func newFrameworkID() -> FrameworkID {
+        nextFramework += 1
+        let digits = String(nextFramework)
+        return FrameworkID("\(idPrefix)-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits)
+    }
+
+    /// A fresh offer ID (`<prefix>-O<n>`).
+    public mutating func newOfferID() -> OfferID {
+        nextOffer += 1
+        return OfferID("\(idPrefix)-O\(nextOffer)")
+    }
+
+    /// The framework's live (non-terminal, including unreachable) task IDs.
+    public func liveTaskIDs(of frameworkID: FrameworkID) -> Set<TaskID> {
+        Set((tasks[frameworkID] ?? [:]).values.filter { !$0.state.isTerminal }.map(\.info.taskID))
+    }
+
+    /// The framework's executors on an agent.
+    public func executors(of frameworkID: FrameworkID, on agentID: AgentID) -> [ExecutorID: ExecutorInfo] {
+        (agents[agentID]?.executors[frameworkID] ?? [:]).mapValues(\.info)
+    }
+
+    /// Outstanding offers of an agent.
+    public func offers(onAgent agentID: AgentID) -> [KeelProtocol.Offer] {
+        offers.values.map(\.offer).filter { $0.agentID == agentID }.sorted { $0.id < $1.id }
+    }
+
+    /// Outstanding offers made to a framework.
+    public func offers(ofFramework frameworkID: FrameworkID) -> [KeelProtocol.Offer] {
+        offers.values.map(\.offer).filter { $0.frameworkID == frameworkID }.sorted { $0.id < $1.id }
+    }
+
+    /// Non-terminal tasks on an agent.
+    public func liveTasks(onAgent agentID: AgentID) -> [TaskRecord] {
+        tasks.values.flatMap(\.values).filter { $0.agentID == agentID && !$0.state.isTerminal }
+            .sorted { $0.info.taskID < $1.info.taskID }
+    }
+
+    /// Whether the framework gets the real partition states (otherwise LOST).
+    public func isPartitionAware(_ frameworkID: FrameworkID) -> Bool {
+        frameworks[frameworkID]?.info.isPartitionAware ?? false
+    }
+
+    /// Records a status for a task, checked by ``TaskStateMachine``. Returns whether the task just stopped holding
+    /// resources (the caller recovers them), or throws when the move is illegal. A retry of a recorded update
+    /// (same ``TaskStatus/uuid``) changes nothing and returns `false`.
+    public mutating func record(_ status: TaskStatus, of frameworkID: FrameworkID,
+                                latestState: TaskState? = nil) throws(TaskTransitionError) -> Bool {
+        guard var task = tasks[frameworkID]?[status.taskID] else { return false }
+        if let uuid = status.uuid, task.seenUpdates.contains(uuid) { return false }
+        task.state = try TaskStateMachine.apply(status, to: task.state)
+        task.latest = status
+        if let uuid = status.uuid { task.seenUpdates.insert(uuid) }
+        let ended = task.state.isTerminal || (latestState?.isTerminal ?? false)
+        let release = ended && task.holdsResources
+        if release { task.holdsResources = false }
+        tasks[frameworkID]?[status.taskID] = task
+        return release
+    }
+}
