@@ -53,7 +53,7 @@ let package = Package(
         // The cluster's wire contract: master, agent, scheduler and executor protocols and their messages.
         .target(name: "KeelProtocol", dependencies: ["KeelActors", "KeelCore", "KeelLog"]),
 
-        .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting"]),
+        .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting", "KeelCore", "KeelProtocol", "KeelFramework"]),
         .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux"]),
         // A helper process used by the multi-process actor tests and the rpc benchmark.
         .executableTarget(name: "keel-actor-peer", dependencies: ["KeelActors", "KeelLog", "KeelTesting"]),

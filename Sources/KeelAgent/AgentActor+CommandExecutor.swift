@@ -130,7 +130,10 @@ extension AgentActor {
         let containerizer = self.containerizer
         let logger = self.logger
         Task {
-            do { _ = try await containerizer.kill(container, grace: grace) } catch {
+            do { _ = try await containerizer.kill(container, grace: grace) } catch ContainerizerError.unknownContainer {
+                // It exited (and was cleaned up) while the kill was on its way: nothing left to kill.
+                logger.debug("kill raced with the task's exit", ["container": container])
+            } catch {
                 logger.warning("kill failed", ["container": container, "error": String(describing: error)])
             }
         }

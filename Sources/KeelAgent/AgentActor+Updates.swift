@@ -51,6 +51,8 @@ extension AgentActor {
                                ["task": key, "error": error.description])
                 masterLost(master.id)
                 return
+            } catch is CancellationError {
+                return  // The agent is shutting down (or the delivery was superseded).
             } catch {
                 logger.warning("status update not delivered; will retry",
                                ["task": key, "state": head.status.state, "error": String(describing: error)])

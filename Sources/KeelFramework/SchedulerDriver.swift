@@ -175,6 +175,7 @@ public actor SchedulerDriver {
                 // Stay subscribed until the master goes away, then subscribe again with our ID.
                 let termination = await actorSystem.termination(of: master.id)
                 self.master = nil
+                if stopped || Task.isCancelled { return }
                 logger.warning("lost the master; re-subscribing", ["reason": termination?.reason.description ?? "cancelled"])
             } catch {
                 logger.debug("subscription failed; retrying", ["error": "\(error)", "in": delay])

@@ -1,7 +1,7 @@
 // keel: the Keel command-line tool.
 //
-// Today it runs the actor-runtime demo; the cluster commands (`keel master`, `keel agent`,
-// `keel dev`, `keel run`, …) arrive with the cluster itself.
+// Today: `keel demo` runs a local cluster with a small workload, `keel actors` the actor-runtime
+// demo. The deployment commands (`keel master`, `keel agent`, `keel dev`, `keel run`, …) come next.
 import Foundation
 import KeelActors
 import KeelLog
@@ -13,7 +13,9 @@ let help = """
     usage: keel <command> [options]
 
     commands:
-      demo       start two actor nodes on loopback TCP, call across them, watch one go down
+      demo       run a local cluster (a master and 2 agents on loopback TCP) and a framework that
+                 launches a small workload through offers, printing every task state transition
+      actors     start two actor nodes on loopback TCP, call across them, watch one go down
       version    print the version
       help       show this text
 
@@ -21,7 +23,7 @@ let help = """
       KEEL_LOG_LEVEL   trace | debug | info | notice | warning | error | critical (default info)
     """
 
-func demo() async throws {
+func actorsDemo() async throws {
     var serverConfiguration = ActorSystemConfiguration(name: "node-a")
     serverConfiguration.heartbeatInterval = .milliseconds(200)
     serverConfiguration.heartbeatTimeout = .seconds(1)
@@ -62,9 +64,16 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "demo", nil:
     do {
-        try await demo()
+        try await ClusterDemo.run()
     } catch {
         FileHandle.standardError.write(Data("keel demo: \(error)\n".utf8))
+        exit(1)
+    }
+case "actors":
+    do {
+        try await actorsDemo()
+    } catch {
+        FileHandle.standardError.write(Data("keel actors: \(error)\n".utf8))
         exit(1)
     }
 case "version", "--version":
