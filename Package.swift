@@ -43,7 +43,7 @@ let package = Package(
         // The agent: host resource detection now; the agent actor with the cluster (issue 5).
         .target(name: "KeelAgent", dependencies: ["KeelCore", "KeelLog", "KeelContainer", "KeelProtocol", "KeelActors"]),
         // The master: agents, frameworks, offers, tasks (issue 5).
-        .target(name: "KeelMaster", dependencies: ["KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog", "KeelStorage"]),
+        .target(name: "KeelMaster", dependencies: ["KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog", "KeelStorage", "KeelCodec"]),
         // The framework SDK: a scheduler driver for frameworks written as actors.
         .target(name: "KeelFramework", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelLog"]),
         // Public test support: fakes and reference actors for framework authors and Keel's own tests.
@@ -53,7 +53,10 @@ let package = Package(
         // The cluster's wire contract: master, agent, scheduler and executor protocols and their messages.
         .target(name: "KeelProtocol", dependencies: ["KeelActors", "KeelCore", "KeelLog"]),
 
-        .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting", "KeelCore", "KeelProtocol", "KeelFramework"]),
+        // Config files of `keel master` and `keel agent`: strict JSON → master, agent and actor-system settings.
+        .target(name: "KeelConfig", dependencies: ["KeelActors", "KeelCore", "KeelMaster", "KeelAgent", "KeelLog", "KeelAllocator"]),
+
+        .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting", "KeelCore", "KeelProtocol", "KeelFramework", "KeelConfig", "KeelMaster", "KeelAgent"]),
         .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux"]),
         // A helper process used by the multi-process actor tests and the rpc benchmark.
         .executableTarget(name: "keel-actor-peer", dependencies: ["KeelActors", "KeelLog", "KeelTesting"]),
@@ -70,6 +73,7 @@ let package = Package(
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelLog"]),
         .testTarget(name: "KeelContainerTests", dependencies: ["KeelContainer", "KeelCore", "KeelLog"]),
         .testTarget(name: "KeelAllocatorTests", dependencies: ["KeelAllocator", "KeelCore"]),
+        .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelCore"]),
         .testTarget(name: "KeelProtocolTests", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelCodec"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,18 +1,21 @@
 // keel: the Keel command-line tool.
 //
-// Today: `keel demo` runs a local cluster with a small workload, `keel actors` the actor-runtime
-// demo. The deployment commands (`keel master`, `keel agent`, `keel dev`, `keel run`, …) come next.
+// `keel master` / `keel agent` run cluster nodes from JSON config files (KeelConfig), `keel dev` a whole
+// development cluster in one process, `keel run` a one-off command task through a built-in framework;
+// `keel demo` and `keel actors` are the demos.
 import Foundation
-import KeelActors
-import KeelLog
-import KeelTesting
+import KeelConfig
 
 let help = """
     keel — a datacenter kernel in Swift
 
-    usage: keel <command> [options]
+    usage: keel <command> [options]      (keel help <command> for a command's options)
 
     commands:
+      master     run a master from a config file until SIGINT/SIGTERM
+      agent      run an agent from a config file until SIGINT/SIGTERM
+      dev        run a master on 127.0.0.1:5050 and 2 agents in one process, over TCP
+      run        launch a command as a task on the cluster and exit with its exit code
       demo       run a local cluster (a master and 2 agents on loopback TCP) and a framework that
                  launches a small workload through offers, printing every task state transition
       actors     start two actor nodes on loopback TCP, call across them, watch one go down
@@ -20,67 +23,63 @@ let help = """
       help       show this text
 
     environment:
+      KEEL_MASTER      the master for client commands (default 127.0.0.1:5050)
       KEEL_LOG_LEVEL   trace | debug | info | notice | warning | error | critical (default info)
     """
 
-func actorsDemo() async throws {
-    var serverConfiguration = ActorSystemConfiguration(name: "node-a")
-    serverConfiguration.heartbeatInterval = .milliseconds(200)
-    serverConfiguration.heartbeatTimeout = .seconds(1)
-    let server = try KeelActorSystem(serverConfiguration)
-    EchoActor.registerWireTypes(on: server)
-    let actor = try server.makeActor(named: "echo") { EchoActor(actorSystem: server) }
-    print("node-a listening on \(server.endpoint) (incarnation \(String(server.incarnation, radix: 16))) with actor \"echo\"")
-
-    let client = try KeelActorSystem(ActorSystemConfiguration(name: "node-b"))
-    EchoActor.registerWireTypes(on: client)
-    print("node-b listening on \(client.endpoint)")
-
-    let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
-    print("node-b resolved \(echo.id)")
-    let started = ContinuousClock.now
-    let greeting = try await echo.greet("node-b")
-    print("call greet → \"\(greeting)\" in \(ContinuousClock.now - started)")
-    do {
-        try await echo.fail(registered: true, message: "a typed remote error")
-    } catch let error as EchoError {
-        print("call fail → threw EchoError(\"\(error.message)\") across the wire")
-    }
-    let count = 1_000
-    let batch = ContinuousClock.now
-    for index in 0..<count { _ = try await echo.record(sender: 1, sequence: index) }
-    print("\(count) sequential calls in \(ContinuousClock.now - batch)")
-
-    let watched = Task { await client.termination(of: echo.id) }
-    print("shutting node-a down; node-b watches \"echo\"…")
-    await server.shutdown()
-    if let termination = await watched.value { print("node-b saw: \(termination)") }
-    _ = actor.id
-    await client.shutdown()
-    print("done")
-}
+let commandHelp: [String: String] = [
+    "master": ServeCommands.masterHelp, "agent": ServeCommands.agentHelp, "dev": ServeCommands.devHelp,
+    "run": RunCommand.help,
+    "demo": "usage: keel demo\n\nRuns a local cluster and a small workload, printing every task state transition.",
+    "actors": "usage: keel actors\n\nShows the actor runtime: two nodes, calls across them, a watch.",
+    "version": "usage: keel version", "help": "usage: keel help [command]",
+]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-switch arguments.first {
-case "demo", nil:
+let command = arguments.first ?? "demo"
+let options = Array(arguments.dropFirst())
+if ["master", "agent", "dev", "run"].contains(command), options.contains(where: { $0 == "-h" || $0 == "--help" }),
+   !(command == "run" && options.firstIndex(of: "--").map { index in !options[..<index].contains { $0 == "-h" || $0 == "--help" } } ?? false) {
+    print(commandHelp[command] ?? help)
+    exit(0)
+}
+
+/// Runs one command, mapping usage errors to exit 2 and every other error to exit 1.
+func perform(_ name: String, _ body: () async throws -> Int32) async -> Int32 {
     do {
-        try await ClusterDemo.run()
+        return try await body()
+    } catch let error as UsageError {
+        printError("keel \(name): \(error.message)\n\n\(commandHelp[name] ?? help)")
+        return 2
+    } catch let error as ConfigError {
+        printError("keel \(name): \(error)")
+        return 2
     } catch {
-        FileHandle.standardError.write(Data("keel demo: \(error)\n".utf8))
-        exit(1)
+        printError("keel \(name): \(error)")
+        return 1
     }
-case "actors":
-    do {
-        try await actorsDemo()
-    } catch {
-        FileHandle.standardError.write(Data("keel actors: \(error)\n".utf8))
-        exit(1)
-    }
+}
+
+switch command {
+case "master": exit(await perform(command) { try await ServeCommands.master(options); return 0 })
+case "agent": exit(await perform(command) { try await ServeCommands.agent(options); return 0 })
+case "dev": exit(await perform(command) { try await ServeCommands.dev(options); return 0 })
+case "run": exit(await perform(command) { try await RunCommand.run(options) })
+case "demo": exit(await perform(command) { try await ClusterDemo.run(); return 0 })
+case "actors": exit(await perform(command) { try await actorsDemo(); return 0 })
 case "version", "--version":
     print("keel 0.1.0 (wire protocol \(1))")
 case "help", "-h", "--help":
-    print(help)
+    if let name = options.first {
+        guard let text = commandHelp[name] else {
+            printError("keel help: unknown command \(name)\n\n\(help)")
+            exit(2)
+        }
+        print(text)
+    } else {
+        print(help)
+    }
 default:
-    FileHandle.standardError.write(Data("keel: unknown command \(arguments[0])\n\n\(help)\n".utf8))
+    printError("keel: unknown command \(command)\n\n\(help)")
     exit(2)
 }

@@ -1,0 +1,163 @@
+import Foundation
+import KeelActors
+import KeelCore
+import KeelFramework
+import KeelLog
+import KeelProtocol
+
+/// `keel run`: a built-in framework that launches one command task and exits with its exit code.
+enum RunCommand {
+    static let help = """
+        usage: keel run [--master HOST:PORT] [--cpus N] [--mem MB] [--role R] -- COMMAND [ARG…]
+
+        Launches COMMAND as a task on the cluster, prints every state transition with its reason and message, and
+        exits with the task's exit code: 0 on TASK_FINISHED, the command's exit code on TASK_FAILED (128+signal when
+        it was killed by a signal), 1 on any other terminal state. One word runs through /bin/sh -c; several words
+        run directly (the first looked up in PATH). SIGINT or SIGTERM kills the task.
+          --master HOST:PORT   the master (default: $KEEL_MASTER, else 127.0.0.1:5050)
+          --cpus N             CPUs for the task (default 0.1)
+          --mem MB             memory in MiB (default 32)
+          --role R             the role to run as (default *)
+        """
+
+    /// What the framework reports to the command.
+    enum Event: Sendable {
+        case exit(Int32)
+        case signal(Int32)
+    }
+
+    /// The framework: launches on the first fitting offer, declines the rest, reports the terminal state.
+    actor OneShot: Scheduler {
+        let needed: Resources
+        let command: CommandInfo
+        let events: AsyncStream<Event>.Continuation
+        private(set) var taskID: TaskID?
+        private(set) var agentID: AgentID?
+        private var done = false
+
+        init(needed: Resources, command: CommandInfo, events: AsyncStream<Event>.Continuation) {
+            self.needed = needed
+            self.command = command
+            self.events = events
+        }
+
+        func resourceOffers(_ driver: SchedulerDriver, offers: [Offer]) async {
+            for offer in offers {
+                guard taskID == nil, offer.resources.contains(needed) else {
+                    try? await driver.decline([offer.id], filters: Filters(refuseSeconds: taskID == nil ? 1 : 60))
+                    continue
+                }
+                let id = TaskID("keel-run-\(UUID().uuidString.prefix(8).lowercased())")
+                taskID = id
+                agentID = offer.agentID
+                say("launching \(id.value) on \(offer.hostname) (\(needed))")
+                let task = TaskInfo(name: "keel-run", taskID: id, agentID: offer.agentID, resources: needed, command: command)
+                do { try await driver.launch([task], on: [offer.id]) } catch {
+                    say("launch failed: \(error)")
+                    events.yield(.exit(1))
+                }
+            }
+        }
+
+        func statusUpdate(_ driver: SchedulerDriver, status: TaskStatus) async {
+            var line = "\(status.taskID.value) \(status.state)"
+            if let reason = status.reason { line += " (\(reason))" }
+            if let message = status.message, !message.isEmpty { line += " — \(message)" }
+            if let exit = status.exitStatus { line += " [\(exit)]" }
+            say(line)
+            guard status.taskID == taskID, status.state.isTerminal else { return }
+            done = true
+            events.yield(.exit(RunCommand.exitCode(for: status)))
+        }
+
+        func error(_ driver: SchedulerDriver, message: String) async {
+            guard !done else { return }
+            done = true
+            say("framework error: \(message)")
+            events.yield(.exit(1))
+        }
+
+        /// Kills the task if it was launched; returns whether there was one.
+        func kill(_ driver: SchedulerDriver) async -> Bool {
+            guard let taskID else { return false }
+            try? await driver.kill(taskID, agentID: agentID)
+            return true
+        }
+    }
+
+    /// 0 on FINISHED; the exit code (or 128+signal) on FAILED; 1 otherwise.
+    static func exitCode(for status: TaskStatus) -> Int32 {
+        switch status.state {
+        case .finished: return 0
+        case .failed:
+            switch status.exitStatus {
+            case .exited(let code)?: return code
+            case .signaled(let signal)?: return 128 + signal
+            case nil: return 1
+            }
+        default: return 1
+        }
+    }
+
+    static func run(_ arguments: [String]) async throws -> Int32 {
+        let flags = try Flags(arguments, known: ["master", "cpus", "mem", "role"], allowRest: true)
+        guard !flags.rest.isEmpty, !flags.rest[0].isEmpty else { throw UsageError(message: "missing the command after --") }
+        let master: Endpoint
+        if let text = flags["master"] {
+            master = try ServeCommands.parseMaster(text)
+        } else if let text = ProcessInfo.processInfo.environment["KEEL_MASTER"], !text.isEmpty {
+            master = try ServeCommands.parseMaster(text, flag: "KEEL_MASTER")
+        } else {
+            master = Endpoint(host: "127.0.0.1", port: 5050)
+        }
+        let cpus = try flags.positive("cpus") ?? 0.1
+        let mem = try flags.positive("mem") ?? 32
+        var role = Role.any
+        if let text = flags["role"] {
+            do { role = try Role(text) } catch { throw UsageError(message: "flag --role: \(error)") }
+        }
+        let needed: Resources
+        do { needed = try Resources.parse("cpus:\(cpus);mem:\(mem)") } catch {
+            throw UsageError(message: "flags --cpus/--mem: \(error)")
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let program: CommandInfo.Program = flags.rest.count == 1 ? .shell(flags.rest[0]) : .argv(flags.rest)
+        let command = CommandInfo(program, environment: [EnvironmentVariable(name: "PATH", value: path)])
+
+        setenv("KEEL_LOG_LEVEL", "warning", 0)
+        let signals = TerminationSignals()
+        defer { signals.cancel() }
+        var systemConfiguration = ActorSystemConfiguration(name: "keel-run", host: "127.0.0.1", port: 0, transport: .tcp)
+        systemConfiguration.logger = Logger(label: "keel.actors", level: .warning)
+        let system = try KeelActorSystem(systemConfiguration)
+        registerWireTypes(on: system)
+        let (events, continuation) = AsyncStream<Event>.makeStream()
+        let signalStream = signals.stream
+        let forward = Task { for await number in signalStream { continuation.yield(.signal(number)) } }
+        let scheduler = OneShot(needed: needed, command: command, events: continuation)
+        let driver = SchedulerDriver(framework: FrameworkInfo(name: "keel-run", roles: [role]), scheduler: scheduler,
+                                     configuration: SchedulerDriverConfiguration(master: master), actorSystem: system)
+        say("keel run: subscribing to the master at \(master)…")
+        _ = try await driver.start()
+        var code: Int32 = 1
+        var killing = false
+        for await event in events {
+            switch event {
+            case .exit(let value):
+                code = value
+            case .signal(let number):
+                if !killing, await scheduler.kill(driver) {
+                    killing = true
+                    say("keel run: signal \(number), killing the task")
+                    continue
+                }
+                code = 128 + number
+            }
+            break
+        }
+        forward.cancel()
+        await driver.stop()
+        await system.shutdown()
+        return code
+    }
+}

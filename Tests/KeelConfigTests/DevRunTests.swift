@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// Runs a built `keel` binary (next to the test bundle) and collects what it prints.
+private enum KeelBinary {
+    static var url: URL {
+        // .build/<config>/KeelPackageTests.xctest → .build/<config>/keel
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("keel")
+    }
+
+    /// Reads `handle` line by line on a thread of its own (never blocking the cooperative pool) until `stop` says so
+    /// or the pipe closes; returns the lines read.
+    static func readLines(_ handle: FileHandle, until stop: @escaping @Sendable (String) -> Bool) async -> [String] {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[String], Never>) in
+            Thread {
+                var lines: [String] = []
+                var bytes: [UInt8] = []
+                var byte: UInt8 = 0
+                while read(handle.fileDescriptor, &byte, 1) == 1 {
+                    guard byte == UInt8(ascii: "\n") else { bytes.append(byte); continue }
+                    let line = String(decoding: bytes, as: UTF8.self)
+                    bytes.removeAll()
+                    lines.append(line)
+                    if stop(line) { break }
+                }
+                continuation.resume(returning: lines)
+            }.start()
+        }
+    }
+
+    /// Waits for `process` to exit, off the cooperative pool.
+    static func wait(_ process: Process) async -> Int32 {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            Thread {
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
+            }.start()
+        }
+    }
+}
+
+@Suite("keel dev + keel run as OS processes")
+struct DevRunTests {
+    @Test(.timeLimit(.minutes(2)))
+    func runReportsTransitionsAndExitCode() async throws {
+        let dev = Process()
+        dev.executableURL = KeelBinary.url
+        dev.arguments = ["dev", "--port", "0"]
+        let devOutput = Pipe()
+        dev.standardOutput = devOutput
+        dev.standardError = FileHandle.nullDevice
+        try dev.run()
+        defer {
+            if dev.isRunning { kill(dev.processIdentifier, SIGKILL) }
+        }
+        let devLines = await KeelBinary.readLines(devOutput.fileHandleForReading) { $0.hasPrefix("ready: master ") }
+        let ready = try #require(devLines.last { $0.hasPrefix("ready: master ") }, "keel dev printed: \(devLines)")
+        let master = try #require(ready.dropFirst("ready: master ".count).split(separator: ",").first.map(String.init))
+
+        let run = Process()
+        run.executableURL = KeelBinary.url
+        run.arguments = ["run", "--master", master, "--", "sh", "-c", "exit 7"]
+        let runOutput = Pipe()
+        run.standardOutput = runOutput
+        run.standardError = FileHandle.nullDevice
+        try run.run()
+        let lines = await KeelBinary.readLines(runOutput.fileHandleForReading) { _ in false }
+        let status = await KeelBinary.wait(run)
+        #expect(status == 7, "keel run printed: \(lines)")
+        #expect(lines.contains { $0.contains("TASK_RUNNING") }, "\(lines)")
+        #expect(lines.contains { $0.contains("TASK_FAILED") && $0.contains("exited with code 7") }, "\(lines)")
+
+        kill(dev.processIdentifier, SIGTERM)
+        let devStatus = await KeelBinary.wait(dev)
+        #expect(devStatus == 0)
+    }
+
+    @Test func badFlagIsAUsageError() async throws {
+        let run = Process()
+        run.executableURL = KeelBinary.url
+        run.arguments = ["run", "--cpu", "2", "--", "true"]
+        let errors = Pipe()
+        run.standardOutput = FileHandle.nullDevice
+        run.standardError = errors
+        try run.run()
+        let lines = await KeelBinary.readLines(errors.fileHandleForReading) { _ in false }
+        #expect(await KeelBinary.wait(run) == 2)
+        #expect(lines.first == "keel run: unknown flag --cpu")
+    }
+}
