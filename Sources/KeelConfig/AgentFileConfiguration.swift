@@ -96,12 +96,8 @@ public struct AgentFileConfiguration: Sendable, Equatable {
 
     /// The agent node's actor-system settings (node name `agent`).
     public func actorSystemConfiguration() -> ActorSystemConfiguration {
-        var configuration = ActorSystemConfiguration(name: "agent", host: host, port: port, transport: .tcp)
-        configuration.advertisedHost = advertisedHost
-        configuration.clusterName = clusterName
-        configuration.sharedSecret = sharedSecret
-        configuration.logger = Logger(label: "keel.actors", level: logLevel)
-        return configuration
+        ConfigReader.nodeConfiguration(name: "agent", host: host, port: port, advertisedHost: advertisedHost,
+                                       clusterName: clusterName, sharedSecret: sharedSecret, logLevel: logLevel)
     }
 
     /// The agent's settings.

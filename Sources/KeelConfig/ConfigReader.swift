@@ -1,4 +1,6 @@
 import Foundation
+import KeelActors
+import KeelLog
 
 /// A configuration file that could not be read: the message names the file and, where there is one, the key.
 public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -142,5 +144,19 @@ struct ConfigReader {
             throw ConfigError(file: path, message: "cannot read the file")
         }
         return data
+    }
+}
+
+extension ConfigReader {
+    /// The actor-system settings every config-file node shares: TCP on `host:port`, advertised
+    /// host, cluster name, shared secret and log level.
+    static func nodeConfiguration(name: String, host: String, port: Int, advertisedHost: String?, clusterName: String,
+                                  sharedSecret: [UInt8]?, logLevel: LogLevel) -> ActorSystemConfiguration {
+        var configuration = ActorSystemConfiguration(name: name, host: host, port: port, transport: .tcp)
+        configuration.advertisedHost = advertisedHost
+        configuration.clusterName = clusterName
+        configuration.sharedSecret = sharedSecret
+        configuration.logger = Logger(label: "keel.actors", level: logLevel)
+        return configuration
     }
 }

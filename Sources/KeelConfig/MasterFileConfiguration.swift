@@ -72,12 +72,8 @@ public struct MasterFileConfiguration: Sendable, Equatable {
 
     /// The master node's actor-system settings (node name `master`).
     public func actorSystemConfiguration() -> ActorSystemConfiguration {
-        var configuration = ActorSystemConfiguration(name: "master", host: host, port: port, transport: .tcp)
-        configuration.advertisedHost = advertisedHost
-        configuration.clusterName = clusterName
-        configuration.sharedSecret = sharedSecret
-        configuration.logger = Logger(label: "keel.actors", level: logLevel)
-        return configuration
+        ConfigReader.nodeConfiguration(name: "master", host: host, port: port, advertisedHost: advertisedHost,
+                                       clusterName: clusterName, sharedSecret: sharedSecret, logLevel: logLevel)
     }
 
     /// The master's settings.
