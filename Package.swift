@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "KeelActorsTests", dependencies: ["KeelActors", "KeelLog", "KeelCodec", "KeelCrypto", "KeelTesting"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
         .testTarget(name: "KeelAgentTests", dependencies: ["KeelAgent", "KeelCore", "KeelProtocol", "KeelActors", "KeelContainer", "KeelLog"]),
-        .testTarget(name: "KeelMasterTests", dependencies: ["KeelMaster", "KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog"]),
+        .testTarget(name: "KeelMasterTests", dependencies: ["KeelMaster", "KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog", "KeelStorage"]),
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelTesting", "KeelFramework", "KeelProtocol", "KeelCore", "KeelActors"]),
         .testTarget(name: "KeelFrameworkTests", dependencies: ["KeelFramework", "KeelProtocol", "KeelCore", "KeelActors", "KeelLog"]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelLog"]),

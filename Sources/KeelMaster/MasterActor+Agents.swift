@@ -13,9 +13,11 @@ extension MasterActor {
         if let id = request.agent.id {
             throw MasterError.invalidAgentInfo(field: "id", reason: "must be unset on first registration (got \(id)); re-register instead")
         }
+        try await servingRegistrar()
         let id = state.newAgentID()
         var info = request.agent
         info.id = id
+        try await persist([.admitted(id, info: info, actor: request.actor)])
         try admit(id, info: info, actor: request.actor, used: [:])
         logger.info("agent registered", ["agent": id, "hostname": info.hostname, "resources": info.resources])
         allocateIfPending()
@@ -30,6 +32,16 @@ extension MasterActor {
         guard let id = request.agent.id else {
             throw MasterError.invalidAgentInfo(field: "id", reason: "must be set when re-registering")
         }
+        try await servingRegistrar()
+        if state.agents[id]?.state == .gone { throw MasterError.agentGone(id) }
+        var info = request.agent
+        info.id = id
+        let recovering = recoveringAgents.removeValue(forKey: id)
+        do { try await persist([.admitted(id, info: info, actor: request.actor)]) } catch {
+            if let recovering, state.agents[id] == nil { recoveringAgents[id] = recovering }
+            throw error
+        }
+        // The master may have changed while the record was written.
         if let known = state.agents[id] {
             if known.state == .gone { throw MasterError.agentGone(id) }
             if known.state == .active { deactivate(id, to: nil) }
@@ -74,8 +86,6 @@ extension MasterActor {
                            latest: latest, holdsResources: true, seenUpdates: previous?.seenUpdates ?? [])
             used[frameworkID, default: [:]][role, default: Resources()] += snapshot.task.resources
         }
-        var info = request.agent
-        info.id = id
         try admit(id, info: info, actor: request.actor, used: used, executors: request.executors)
         for request in kill { toAgent(id, "killTask") { try await $0.killTask(request) } }
         for frameworkID in removed.sorted() {
@@ -106,12 +116,16 @@ extension MasterActor {
         let now = configuration.clock.now()
         state.agents[id] = AgentRecord(id: id, info: info, actor: actor, state: .active, lastSeen: now, lastPing: now,
                                        executors: executorRecords)
-        watch(actor) { master in master.agentActorLost(id, actor: actor) }
+        watch(actor) { master in await master.agentActorLost(id, actor: actor) }
         publish(.agentAdmitted(id))
     }
 
     public distributed func unregisterAgent(_ agentID: AgentID) async throws {
-        guard let agent = state.agents[agentID], agent.state != .gone else { throw MasterError.agentNotRegistered(agentID) }
+        try await servingRegistrar()
+        guard let known = state.agents[agentID], known.state != .gone else { throw MasterError.agentNotRegistered(agentID) }
+        try await persist([.gone(agentID, time: configuration.wallClock())])
+        // Another call may have removed it while the record was written.
+        guard let agent = state.agents[agentID], agent.state != .gone else { return }
         if agent.state == .active { deactivate(agentID, to: .gone) }
         state.agents[agentID]?.state = .gone
         forget(agent.actor)
@@ -121,18 +135,18 @@ extension MasterActor {
     }
 
     /// The agent's actor or node went away (the runtime's watch).
-    func agentActorLost(_ agentID: AgentID, actor: ActorID) {
+    func agentActorLost(_ agentID: AgentID, actor: ActorID) async {
         guard let agent = state.agents[agentID], agent.actor == actor, agent.state == .active else { return }
         logger.notice("agent actor terminated", ["agent": agentID])
-        markUnreachable(agentID)
+        await markUnreachable(agentID)
     }
 
     /// Pings active agents that are due and marks those silent past the timeout unreachable.
-    func checkAgents(now: ClockInstant) {
+    func checkAgents(now: ClockInstant) async {
         for agent in state.agents.values.sorted(by: { $0.id < $1.id }) where agent.state == .active {
             if now >= agent.lastSeen.advanced(by: configuration.agentPingTimeout) {
                 logger.notice("agent missed its pings", ["agent": agent.id])
-                markUnreachable(agent.id)
+                await markUnreachable(agent.id)
             } else if now >= agent.lastPing.advanced(by: configuration.agentPingInterval) {
                 state.agents[agent.id]?.lastPing = now
                 let id = agent.id
@@ -153,9 +167,17 @@ extension MasterActor {
     }
 
     /// Active → unreachable: offers rescinded, live tasks UNREACHABLE (LOST for frameworks that are not
-    /// partition-aware) with `REASON_AGENT_REMOVED`, the agent removed from the allocator.
-    func markUnreachable(_ agentID: AgentID) {
-        guard state.agents[agentID]?.state == .active else { return }
+    /// partition-aware) with `REASON_AGENT_REMOVED`, the agent removed from the allocator. Happens only once the
+    /// registrar has the change durably; if it cannot be written the agent stays active (retried at the next missed
+    /// ping check).
+    func markUnreachable(_ agentID: AgentID) async {
+        guard let agent = state.agents[agentID], agent.state == .active else { return }
+        do { try await registrar.append([.unreachable(agentID, time: configuration.wallClock())]) } catch {
+            logger.error("cannot record unreachable agent", ["agent": agentID, "error": error.description])
+            return
+        }
+        // It may have re-registered (another actor) or been removed while the record was written.
+        guard let current = state.agents[agentID], current.state == .active, current.actor == agent.actor else { return }
         deactivate(agentID, to: .unreachable)
         state.agents[agentID]?.state = .unreachable
         publish(.agentUnreachable(agentID))

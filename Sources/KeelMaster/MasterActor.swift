@@ -32,6 +32,16 @@ public distributed actor MasterActor: MasterService {
     var observers: [AsyncStream<MasterEvent>.Continuation] = []
     var timer: Task<Void, Never>?
     let logger: Logger
+    /// Writes what survives a restart to ``MasterConfiguration/stateStore``.
+    let registrar: Registrar
+    /// The registrar's recovery, started by the first call that needs it (see ``recoverRegistry()``).
+    var registryRecovery: Task<Result<Registry, RegistrarError>, Never>?
+    /// Whether the recovered registry has been applied to ``state``.
+    var registryRestored = false
+    /// Agents the registrar remembers as admitted that have not re-registered since the restart.
+    var recoveringAgents: [AgentID: RegisteredAgent] = [:]
+    /// When agents in ``recoveringAgents`` that did not re-register are marked unreachable.
+    var reregistrationDeadline: ClockInstant?
 
     /// A master on `actorSystem` configured by `configuration`.
     public init(actorSystem: KeelActorSystem, configuration: MasterConfiguration = MasterConfiguration(),
@@ -43,6 +53,8 @@ public distributed actor MasterActor: MasterService {
         self.lastAllocation = configuration.clock.now()
         self.lastHeartbeat = configuration.clock.now()
         self.logger = logger
+        self.registrar = Registrar(store: configuration.stateStore,
+                                   compactionThreshold: configuration.registrarCompactionThreshold)
     }
 
     deinit {
@@ -75,8 +87,13 @@ public distributed actor MasterActor: MasterService {
     /// timed-out offers, removes frameworks whose failover timeout expired, sends heartbeats to schedulers, and runs
     /// the periodic allocation.
     public func tick() async {
+        do { try await recoverRegistry() } catch {
+            logger.error("master is not serving", ["error": error.description])
+            return
+        }
         let now = configuration.clock.now()
-        checkAgents(now: now)
+        await expireReregistrationWindow(now: now)
+        await checkAgents(now: now)
         expireOffers(now: now)
         expireFrameworks(now: now)
         if now >= lastHeartbeat.advanced(by: configuration.heartbeatInterval) {
@@ -153,11 +170,11 @@ public distributed actor MasterActor: MasterService {
     }
 
     /// Watches a peer actor; `handler` runs on the master when the actor or its node goes away.
-    func watch(_ actor: ActorID, _ handler: @escaping @Sendable (isolated MasterActor) -> Void) {
+    func watch(_ actor: ActorID, _ handler: @escaping @Sendable (isolated MasterActor) async -> Void) {
         guard watches[actor] == nil else { return }
         watches[actor] = actorSystem.watch(actor) { [weak self] _ in
             guard let master = self else { return }
-            Task { await master.whenLocal { handler($0) } }
+            Task { await master.whenLocal { await handler($0) } }
         }
     }
 

@@ -6,6 +6,7 @@ import Darwin
 import KeelAllocator
 import KeelCore
 import KeelProtocol
+import KeelStorage
 
 /// Where the master reads time from. Production uses ``MonotonicClock``; tests inject a ``ManualClock`` and call
 /// ``MasterActor/tick()`` after advancing it. The same clock drives the allocator's refuse filters.
@@ -44,6 +45,18 @@ public struct MasterConfiguration: Sendable {
     /// How often the production timer calls ``MasterActor/tick()`` once ``MasterActor/startTimers()`` ran.
     /// Default 100 ms.
     public var tickInterval: Duration = .milliseconds(100)
+
+    /// Where the registrar keeps what survives a master restart: admitted, unreachable and gone agents (proposal
+    /// 0003). Default: a fresh ``MemoryStateStore`` (nothing survives the process); production passes a
+    /// `FileStateStore`. The master owns the store while it runs; close it after the master is gone.
+    public var stateStore: any StateStore = MemoryStateStore()
+    /// After a restart, how long agents the registrar remembers as admitted have to re-register (Mesos'
+    /// `--agent_reregister_timeout`). Those that do not are marked unreachable (their tasks are then reported
+    /// UNREACHABLE, or LOST to frameworks that are not partition-aware, on reconciliation). Default 10 minutes.
+    public var agentReregistrationTimeout: Duration = .seconds(600)
+    /// The registrar writes a snapshot of its registry (``StateStore/compact(snapshot:)``) once this many records
+    /// were appended since the last one. Default 1,000.
+    public var registrarCompactionThreshold: Int = 1_000
 
     /// The default configuration.
     public init() {}

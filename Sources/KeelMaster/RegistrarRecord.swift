@@ -1,0 +1,154 @@
+import KeelActors
+import KeelCodec
+import KeelCore
+import KeelProtocol
+import KeelStorage
+
+/// One operation the ``Registrar`` appends to the master's ``StateStore`` (a record of the log).
+///
+/// Records are idempotent state assignments, so replaying one twice leaves the same registry. Times are wall-clock
+/// seconds since the Unix epoch (``MasterConfiguration/wallClock``): the monotonic clock does not survive a restart.
+public enum RegistrarRecord: Sendable, Hashable, Codable {
+    /// The agent was admitted (registered or re-registered) with `info` and its ``AgentService`` actor.
+    case admitted(AgentID, info: KeelProtocol.AgentInfo, actor: ActorID)
+    /// The agent was marked unreachable at `time`.
+    case unreachable(AgentID, time: Double)
+    /// The agent was removed for good (unregistered or marked gone) at `time`.
+    case gone(AgentID, time: Double)
+
+    /// The agent the record is about.
+    public var agentID: AgentID {
+        switch self {
+        case .admitted(let id, _, _), .unreachable(let id, _), .gone(let id, _): id
+        }
+    }
+}
+
+/// What the registrar remembers of one agent.
+public struct RegisteredAgent: Sendable, Hashable, Codable {
+    /// Where the agent stands.
+    public enum Status: String, Sendable, Hashable, Codable {
+        /// Admitted: expected to re-register after a master restart.
+        case admitted
+        /// Marked unreachable (``RegisteredAgent/since`` says when).
+        case unreachable
+        /// Removed for good: refused with ``MasterError/agentGone(_:)``.
+        case gone
+    }
+
+    /// The agent's ID.
+    public var id: AgentID
+    /// What the agent declared when last admitted.
+    public var info: KeelProtocol.AgentInfo
+    /// Its ``AgentService`` actor when last admitted.
+    public var actor: ActorID
+    /// Its status.
+    public var status: Status
+    /// Wall-clock seconds of the last move to unreachable or gone; `nil` while admitted.
+    public var since: Double?
+}
+
+/// The registrar's contents: every agent the master ever admitted, by ID. It is also the snapshot format.
+public struct Registry: Sendable, Hashable, Codable {
+    /// The snapshot format this build writes and reads.
+    public static let currentFormatVersion = 1
+    /// The snapshot's format version.
+    public var formatVersion: Int = Registry.currentFormatVersion
+    /// Agents sorted by ID (an array, so the encoding does not depend on dictionary order).
+    public private(set) var agents: [RegisteredAgent] = []
+
+    /// An empty registry.
+    public init() {}
+
+    /// The agent with `id`, if known.
+    public subscript(id: AgentID) -> RegisteredAgent? {
+        index(of: id).map { agents[$0] }
+    }
+
+    private func index(of id: AgentID) -> Int? {
+        var low = 0, high = agents.count
+        while low < high {
+            let mid = (low + high) / 2
+            if agents[mid].id < id { low = mid + 1 } else { high = mid }
+        }
+        return low < agents.count && agents[low].id == id ? low : nil
+    }
+
+    /// Applies one record. A record about an agent that was never admitted is refused (the log is inconsistent).
+    public mutating func apply(_ record: RegistrarRecord) throws(RegistrarError) {
+        switch record {
+        case .admitted(let id, let info, let actor):
+            let agent = RegisteredAgent(id: id, info: info, actor: actor, status: .admitted, since: nil)
+            if let at = index(of: id) {
+                // Gone is terminal: a late admission record (a re-registration racing a removal) changes nothing.
+                if agents[at].status != .gone { agents[at] = agent }
+            } else {
+                agents.append(agent)
+                agents.sort { $0.id < $1.id }
+            }
+        case .unreachable(let id, let time), .gone(let id, let time):
+            guard let at = index(of: id) else { throw .unknownAgent(id, record: String(describing: record)) }
+            if agents[at].status == .gone { return }
+            agents[at].status = { if case .gone = record { .gone } else { .unreachable } }()
+            agents[at].since = time
+        }
+    }
+}
+
+/// Why the registrar could not recover or write; the master refuses to serve after a recovery error.
+public enum RegistrarError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The store's snapshot is not a registry this build reads.
+    case corruptSnapshot(reason: String)
+    /// Record `index` (0-based, after the snapshot) is not a ``RegistrarRecord``.
+    case corruptRecord(index: Int, bytes: Int, reason: String)
+    /// The snapshot's format version is not one this build reads.
+    case unsupportedSnapshotVersion(found: Int, supported: Int)
+    /// A record changes an agent the registry never admitted.
+    case unknownAgent(AgentID, record: String)
+    /// The state store failed (recover, append or compact).
+    case storage(operation: String, reason: String)
+    /// An earlier recovery failed; the master does not serve.
+    case recoveryFailed(String)
+
+    /// A human-readable description naming what failed and where.
+    public var description: String {
+        switch self {
+        case .corruptSnapshot(let reason): "registrar snapshot is corrupt: \(reason)"
+        case .corruptRecord(let index, let bytes, let reason):
+            "registrar record \(index) after the snapshot (\(bytes) bytes) is corrupt: \(reason)"
+        case .unsupportedSnapshotVersion(let found, let supported):
+            "registrar snapshot has format version \(found); this build reads version \(supported)"
+        case .unknownAgent(let id, let record):
+            "registrar log is inconsistent: \(record) changes agent \(id), which was never admitted"
+        case .storage(let operation, let reason): "registrar state store \(operation) failed: \(reason)"
+        case .recoveryFailed(let reason): "the master refuses to serve: registrar recovery failed: \(reason)"
+        }
+    }
+}
+
+/// Encoding of records and snapshots with KeelCodec.
+enum RegistrarCodec {
+    static func encode(_ record: RegistrarRecord) throws -> [UInt8] { try BinaryEncoder().encode(record) }
+    static func encode(_ registry: Registry) throws -> [UInt8] { try BinaryEncoder().encode(registry) }
+
+    /// Folds a recovered store into a registry, with a precise error for the first bad snapshot or record.
+    static func registry(from recovered: RecoveredState) throws(RegistrarError) -> Registry {
+        var registry = Registry()
+        if let snapshot = recovered.snapshot {
+            do { registry = try BinaryDecoder().decode(Registry.self, from: snapshot) } catch {
+                throw .corruptSnapshot(reason: String(describing: error))
+            }
+            guard registry.formatVersion == Registry.currentFormatVersion else {
+                throw .unsupportedSnapshotVersion(found: registry.formatVersion, supported: Registry.currentFormatVersion)
+            }
+        }
+        for (index, bytes) in recovered.records.enumerated() {
+            let record: RegistrarRecord
+            do { record = try BinaryDecoder().decode(RegistrarRecord.self, from: bytes) } catch {
+                throw .corruptRecord(index: index, bytes: bytes.count, reason: String(describing: error))
+            }
+            try registry.apply(record)
+        }
+        return registry
+    }
+}
