@@ -8,13 +8,18 @@ import KeelProtocol
 /// `keel run`: a built-in framework that launches one command task and exits with its exit code.
 enum RunCommand {
     static let help = """
-        usage: keel run [--master HOST:PORT] [--cpus N] [--mem MB] [--role R] -- COMMAND [ARG…]
+        usage: keel run [--master HOST:PORT] [--cluster NAME] [--secret-file F] [--host H] [--cpus N] [--mem MB]
+                        [--role R] -- COMMAND [ARG…]
 
         Launches COMMAND as a task on the cluster, prints every state transition with its reason and message, and
         exits with the task's exit code: 0 on TASK_FINISHED, the command's exit code on TASK_FAILED (128+signal when
         it was killed by a signal), 1 on any other terminal state. One word runs through /bin/sh -c; several words
         run directly (the first looked up in PATH). SIGINT or SIGTERM kills the task.
           --master HOST:PORT   the master (default: $KEEL_MASTER, else 127.0.0.1:5050)
+          --cluster NAME       the cluster name the master expects (default: $KEEL_CLUSTER, else keel)
+          --secret-file F      the cluster's shared secret, when the master requires one
+          --host H             the address this client listens on and advertises, reachable from the
+                               master (default 127.0.0.1; use this host's address for a remote master)
           --cpus N             CPUs for the task (default 0.1)
           --mem MB             memory in MiB (default 32)
           --role R             the role to run as (default *)
@@ -24,7 +29,14 @@ enum RunCommand {
     enum Event: Sendable {
         case exit(Int32)
         case signal(Int32)
+        /// The driver subscribed.
+        case subscribed
+        /// No subscription within the deadline.
+        case subscribeTimeout
     }
+
+    /// How long `keel run` keeps trying to subscribe before giving up.
+    static let subscribeDeadline: Duration = .seconds(30)
 
     /// The framework: launches on the first fitting offer, declines the rest, reports the terminal state.
     actor OneShot: Scheduler {
@@ -100,7 +112,7 @@ enum RunCommand {
     }
 
     static func run(_ arguments: [String]) async throws -> Int32 {
-        let flags = try Flags(arguments, known: ["master", "cpus", "mem", "role"], allowRest: true)
+        let flags = try Flags(arguments, known: ["master", "cluster", "secret-file", "host", "cpus", "mem", "role"], allowRest: true)
         guard !flags.rest.isEmpty, !flags.rest[0].isEmpty else { throw UsageError(message: "missing the command after --") }
         let master: Endpoint
         if let text = flags["master"] {
@@ -127,8 +139,20 @@ enum RunCommand {
         setenv("KEEL_LOG_LEVEL", "warning", 0)
         let signals = TerminationSignals()
         defer { signals.cancel() }
-        var systemConfiguration = ActorSystemConfiguration(name: "keel-run", host: "127.0.0.1", port: 0, transport: .tcp)
+        var systemConfiguration = ActorSystemConfiguration(name: "keel-run", host: flags["host"] ?? "127.0.0.1", port: 0, transport: .tcp)
         systemConfiguration.logger = Logger(label: "keel.actors", level: .warning)
+        if let cluster = flags["cluster"] ?? ProcessInfo.processInfo.environment["KEEL_CLUSTER"], !cluster.isEmpty {
+            systemConfiguration.clusterName = cluster
+        }
+        if let path = flags["secret-file"] {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw UsageError(message: "flag --secret-file: cannot read \(path)")
+            }
+            var secret = Array(data)
+            while let last = secret.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { secret.removeLast() }
+            guard !secret.isEmpty else { throw UsageError(message: "flag --secret-file: \(path) is empty") }
+            systemConfiguration.sharedSecret = secret
+        }
         let system = try KeelActorSystem(systemConfiguration)
         registerWireTypes(on: system)
         let (events, continuation) = AsyncStream<Event>.makeStream()
@@ -138,13 +162,32 @@ enum RunCommand {
         let driver = SchedulerDriver(framework: FrameworkInfo(name: "keel-run", roles: [role]), scheduler: scheduler,
                                      configuration: SchedulerDriverConfiguration(master: master), actorSystem: system)
         say("keel run: subscribing to the master at \(master)…")
-        _ = try await driver.start()
+        // Subscribing retries until the master answers; signals and a deadline must still end it.
+        let subscribing = Task {
+            if (try? await driver.start()) != nil { continuation.yield(.subscribed) }
+        }
+        let deadline = Task {
+            try await Task.sleep(for: subscribeDeadline)
+            continuation.yield(.subscribeTimeout)
+        }
         var code: Int32 = 1
         var killing = false
+        var subscribed = false
         for await event in events {
             switch event {
+            case .subscribed:
+                subscribed = true
+                deadline.cancel()
+                continue
+            case .subscribeTimeout:
+                if subscribed { continue }
+                say("keel run: could not subscribe to the master at \(master) within \(subscribeDeadline) "
+                    + "(is it running and reachable, and do --cluster / --secret-file match its configuration?)")
+                code = 1
             case .exit(let value):
                 code = value
+            case .signal(let number) where !subscribed:
+                code = 128 + number
             case .signal(let number):
                 if !killing, await scheduler.kill(driver) {
                     killing = true
@@ -156,6 +199,8 @@ enum RunCommand {
             break
         }
         forward.cancel()
+        subscribing.cancel()
+        deadline.cancel()
         await driver.stop()
         await system.shutdown()
         return code
