@@ -2,7 +2,7 @@
 /// value will be written) and doubles as that slot's single value container.
 ///
 /// Kept to three words so passing it as `any Encoder` does not allocate.
-struct SlotEncoder: Encoder, SingleValueEncodingContainer {
+struct SlotEncoder: Encoder, SingleValueEncodingContainer, PrimitiveSink {
     let state: EncoderState
     /// Offset where this slot's value starts.
     let slotStart: Int
@@ -41,25 +41,10 @@ struct SlotEncoder: Encoder, SingleValueEncodingContainer {
     // MARK: - SingleValueEncodingContainer
 
     @inline(__always)
-    private func begin() throws {
+    func begin() throws {
         try state.beginSingleValue(level: Int(level), slotStart: slotStart, pathLength: Int(pathLength))
     }
 
-    mutating func encodeNil() throws { try begin(); state.writeNil() }
-    mutating func encode(_ value: Bool) throws { try begin(); state.writeBool(value) }
-    mutating func encode(_ value: String) throws { try begin(); state.writeString(value) }
-    mutating func encode(_ value: Double) throws { try begin(); state.writeDouble(value) }
-    mutating func encode(_ value: Float) throws { try begin(); state.writeFloat(value) }
-    mutating func encode(_ value: Int) throws { try begin(); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int8) throws { try begin(); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int16) throws { try begin(); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int32) throws { try begin(); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int64) throws { try begin(); state.writeSigned(value) }
-    mutating func encode(_ value: UInt) throws { try begin(); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt8) throws { try begin(); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt16) throws { try begin(); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt32) throws { try begin(); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt64) throws { try begin(); state.writeUnsigned(value) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         try begin()

@@ -1,5 +1,5 @@
 /// The unkeyed container written by ``BinaryEncoder``: `count` values in order.
-struct UnkeyedEncoder: UnkeyedEncodingContainer {
+struct UnkeyedEncoder: UnkeyedEncodingContainer, PrimitiveSink {
     let state: EncoderState
     /// Index of this container among the open containers (`Int.max` if it failed to open).
     let frame: Int
@@ -13,25 +13,10 @@ struct UnkeyedEncoder: UnkeyedEncodingContainer {
     }
 
     @inline(__always)
-    private func begin() throws {
+    func begin() throws {
         try state.beginElement(frame: frame, slotStart: slotStart, key: nil)
     }
 
-    mutating func encodeNil() throws { try begin(); state.writeNil() }
-    mutating func encode(_ value: Bool) throws { try begin(); state.writeBool(value) }
-    mutating func encode(_ value: String) throws { try begin(); state.writeString(value) }
-    mutating func encode(_ value: Double) throws { try begin(); state.writeDouble(value) }
-    mutating func encode(_ value: Float) throws { try begin(); state.writeFloat(value) }
-    mutating func encode(_ value: Int) throws { try begin(); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int8) throws { try begin(); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int16) throws { try begin(); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int32) throws { try begin(); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int64) throws { try begin(); state.writeSigned(value) }
-    mutating func encode(_ value: UInt) throws { try begin(); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt8) throws { try begin(); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt16) throws { try begin(); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt32) throws { try begin(); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt64) throws { try begin(); state.writeUnsigned(value) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let kind = PrimitiveKind.of(T.self)
