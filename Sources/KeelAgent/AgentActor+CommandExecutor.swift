@@ -77,7 +77,8 @@ extension AgentActor {
             spec = ContainerSpec(id: containerID, command: program,
                                  environment: CommandTranslation.environment(command, key: key, agentID: agentID,
                                                                             executorID: task.executorID))
-            _ = try await containerizer.launch(spec)
+            let handle = try await containerizer.launch(spec)
+            tasks[key]?.sandbox = handle.sandboxDirectory
         } catch {
             enqueue(key, .failed, reason: .containerLaunchFailed, message: error.description)
             return false

@@ -72,7 +72,7 @@ extension AgentActor {
                 startDelivery(of: next)
             } else if acknowledged.status.state.isTerminal {
                 updates.forget(key)
-                tasks[key] = nil
+                rememberCompletedSandbox(key, tasks.removeValue(forKey: key)?.sandbox)
                 logger.debug("task completed and acknowledged", ["task": key])
             }
         case .duplicate:

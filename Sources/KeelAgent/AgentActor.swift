@@ -36,6 +36,10 @@ public distributed actor AgentActor: AgentService {
     var containerRuns: UInt64 = 0
     var random = SystemRandomNumberGenerator()
     var registrationWaiters: [CheckedContinuation<AgentID?, Never>] = []
+    /// Sandboxes of completed, forgotten tasks that stay readable (bounded; oldest first in ``completedOrder``).
+    var completedSandboxes: [TaskKey: String] = [:]
+    var completedOrder: [TaskKey] = []
+    let sandboxReader = SandboxReader()
 
     /// An agent. `containerizer` defaults to a ``PosixContainerizer`` under ``AgentConfiguration/workDirectory``.
     public init(actorSystem: KeelActorSystem, configuration: AgentConfiguration,

@@ -12,6 +12,8 @@ struct AgentTask: Sendable {
     var executorID: ExecutorID
     /// The container, once launched.
     var containerID: ContainerID?
+    /// The sandbox directory holding the task's `stdout` and `stderr`, once launched.
+    var sandbox: String?
     /// The latest state recorded (possibly not yet delivered).
     var state: TaskState = .staging
     /// Whether a kill was requested; the exit is then reported as ``TaskState/killed``.

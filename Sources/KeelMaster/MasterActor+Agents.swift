@@ -124,14 +124,53 @@ extension MasterActor {
         try await servingRegistrar()
         guard let known = state.agents[agentID], known.state != .gone else { throw MasterError.agentNotRegistered(agentID) }
         try await persist([.gone(agentID, time: configuration.wallClock())])
+        removeForGood(agentID, taskState: .gone, reason: .agentRemoved, message: "agent \(agentID) is gone")
+        logger.notice("agent unregistered", ["agent": agentID])
+    }
+
+    /// Any state → gone, after the registrar recorded it: an active agent is deactivated with its live tasks moved to
+    /// `taskState`; an unreachable agent's unreachable tasks move too, reported only to partition-aware frameworks
+    /// (the others were told LOST, which is final for them).
+    func removeForGood(_ agentID: AgentID, taskState: TaskState, reason: TaskReason, message: String) {
         // Another call may have removed it while the record was written.
         guard let agent = state.agents[agentID], agent.state != .gone else { return }
-        if agent.state == .active { deactivate(agentID, to: .gone) }
+        if agent.state == .active {
+            deactivate(agentID, to: .gone, taskState: taskState, reason: reason, message: message)
+        } else {
+            for task in state.liveTasks(onAgent: agentID) {
+                let status = masterStatus(task.info.taskID, taskState, reason: reason, message: message, agentID: agentID)
+                state.tasks[task.frameworkID]?[task.info.taskID]?.state = taskState
+                state.tasks[task.frameworkID]?[task.info.taskID]?.latest = status
+                state.tasks[task.frameworkID]?[task.info.taskID]?.holdsResources = false
+                if state.isPartitionAware(task.frameworkID) { report(status, to: task.frameworkID) }
+            }
+        }
         state.agents[agentID]?.state = .gone
+        state.agents[agentID]?.unreachableSince = nil
         forget(agent.actor)
         publish(.agentGone(agentID))
-        logger.notice("agent unregistered", ["agent": agentID])
         allocateIfPending()
+    }
+
+    /// Marks agents unreachable for longer than ``MasterConfiguration/unreachableAgentMaxAge`` gone, durably first.
+    func expireUnreachableAgents() async {
+        guard let maxAge = configuration.unreachableAgentMaxAge else { return }
+        let now = configuration.wallClock()
+        let age = Double(maxAge.components.seconds) + Double(maxAge.components.attoseconds) / 1e18
+        let expired = state.agents.values.filter { agent in
+            agent.state == .unreachable && (agent.unreachableSince.map { now - $0 >= age } ?? false)
+        }.map(\.id).sorted()
+        guard !expired.isEmpty else { return }
+        do { try await registrar.append(expired.map { .gone($0, time: now) }) } catch {
+            logger.error("cannot record agents unreachable too long as gone; retrying at the next tick",
+                         ["error": error.description])
+            return
+        }
+        for agentID in expired where state.agents[agentID]?.state == .unreachable {
+            logger.notice("agent unreachable too long; marked gone", ["agent": agentID, "maxAge": maxAge])
+            removeForGood(agentID, taskState: .gone, reason: .agentRemoved,
+                          message: "agent \(agentID) was unreachable for longer than \(maxAge)")
+        }
     }
 
     /// The agent's actor or node went away (the runtime's watch).
@@ -180,19 +219,21 @@ extension MasterActor {
         guard let current = state.agents[agentID], current.state == .active, current.actor == agent.actor else { return }
         deactivate(agentID, to: .unreachable)
         state.agents[agentID]?.state = .unreachable
+        state.agents[agentID]?.unreachableSince = configuration.wallClock()
         publish(.agentUnreachable(agentID))
         allocateIfPending()
     }
 
     /// Takes an active agent out of service: offers rescinded, tasks moved to `taskState` (when given) and reported,
     /// the agent removed from the allocator (which drops its allocations).
-    private func deactivate(_ agentID: AgentID, to agentState: AgentState?) {
+    private func deactivate(_ agentID: AgentID, to agentState: AgentState?, taskState: TaskState? = nil,
+                            reason: TaskReason = .agentRemoved, message: String? = nil) {
         for offer in state.offers(onAgent: agentID) { rescind(offer.id) }
         if let agentState {
-            let taskState: TaskState = agentState == .gone ? .gone : .unreachable
+            let taskState: TaskState = taskState ?? (agentState == .gone ? .gone : .unreachable)
             for task in state.liveTasks(onAgent: agentID) {
-                let status = masterStatus(task.info.taskID, taskState, reason: .agentRemoved,
-                                          message: "agent \(agentID) is \(agentState)", agentID: agentID)
+                let status = masterStatus(task.info.taskID, taskState, reason: reason,
+                                          message: message ?? "agent \(agentID) is \(agentState)", agentID: agentID)
                 state.tasks[task.frameworkID]?[task.info.taskID]?.state = taskState
                 state.tasks[task.frameworkID]?[task.info.taskID]?.latest = status
                 report(status, to: task.frameworkID)

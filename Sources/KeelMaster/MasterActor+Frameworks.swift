@@ -110,7 +110,9 @@ extension MasterActor {
         }
         forget(framework.scheduler)
         state.frameworks[frameworkID] = nil
-        state.tasks[frameworkID] = nil
+        for task in (state.tasks.removeValue(forKey: frameworkID) ?? [:]).values.sorted(by: { $0.info.taskID < $1.info.taskID }) {
+            state.completedTasks.append(task)
+        }
         state.removedFrameworks.insert(frameworkID)
         logger.notice("framework removed", ["framework": frameworkID])
         publish(.frameworkRemoved(frameworkID))

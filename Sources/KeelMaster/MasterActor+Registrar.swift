@@ -51,15 +51,19 @@ extension MasterActor {
             case .unreachable, .gone:
                 state.agents[agent.id] = AgentRecord(id: agent.id, info: agent.info, actor: agent.actor,
                                                      state: agent.status == .gone ? .gone : .unreachable,
-                                                     lastSeen: now, lastPing: now)
+                                                     lastSeen: now, lastPing: now,
+                                                     unreachableSince: agent.status == .gone ? nil : agent.since)
             }
         }
+        if !registry.weights.isEmpty { applyWeights(registry.weights) }
+        for quota in registry.quotas { applyQuota(quota) }
         if !recoveringAgents.isEmpty {
             reregistrationDeadline = now.advanced(by: configuration.agentReregistrationTimeout)
         }
         logger.notice("registrar recovered", ["admitted": recoveringAgents.count,
                                               "unreachable": registry.agents.filter { $0.status == .unreachable }.count,
-                                              "gone": registry.agents.filter { $0.status == .gone }.count])
+                                              "gone": registry.agents.filter { $0.status == .gone }.count,
+                                              "weights": registry.weights.count, "quotas": registry.quotas.count])
     }
 
     /// Recovers the registrar if needed; a master whose recovery failed refuses agent calls.
@@ -103,7 +107,7 @@ extension MasterActor {
             logger.notice("agent did not re-register after the master restarted", ["agent": agent.id])
             let now = configuration.clock.now()
             state.agents[agent.id] = AgentRecord(id: agent.id, info: agent.info, actor: agent.actor, state: .unreachable,
-                                                 lastSeen: now, lastPing: now)
+                                                 lastSeen: now, lastPing: now, unreachableSince: time)
             publish(.agentUnreachable(agent.id))
         }
         if !readmitted.isEmpty {

@@ -43,6 +43,7 @@ extension MasterActor {
         if let task = state.tasks[acknowledgement.frameworkID]?[acknowledgement.taskID], task.state.isTerminal,
            !task.holdsResources, task.latest.uuid == acknowledgement.uuid {
             state.tasks[acknowledgement.frameworkID]?[acknowledgement.taskID] = nil
+            state.completedTasks.append(task)
         }
     }
 

@@ -17,7 +17,7 @@ import KeelProtocol
 /// Bookkeeping lives in ``MasterState`` and the allocator; this actor adds the calls to agents and schedulers,
 /// each peer served in order through its own queue. Time comes from ``MasterConfiguration/clock``: timers run in
 /// ``tick()``, called by ``startTimers()`` in production and by tests after advancing a manual clock.
-public distributed actor MasterActor: MasterService {
+public distributed actor MasterActor: MasterService, OperatorService {
     public typealias ActorSystem = KeelActorSystem
 
     /// The configuration the master was started with.
@@ -48,7 +48,8 @@ public distributed actor MasterActor: MasterService {
                 logger: Logger = Logger(label: "keel.master")) {
         self.actorSystem = actorSystem
         self.configuration = configuration
-        self.state = MasterState(idPrefix: String(actorSystem.incarnation, radix: 16))
+        self.state = MasterState(idPrefix: String(actorSystem.incarnation, radix: 16),
+                                 completedTaskCapacity: configuration.completedTaskCapacity)
         self.allocator = configuration.makeAllocator()
         self.lastAllocation = configuration.clock.now()
         self.lastHeartbeat = configuration.clock.now()
@@ -94,6 +95,7 @@ public distributed actor MasterActor: MasterService {
         let now = configuration.clock.now()
         await expireReregistrationWindow(now: now)
         await checkAgents(now: now)
+        await expireUnreachableAgents()
         expireOffers(now: now)
         expireFrameworks(now: now)
         if now >= lastHeartbeat.advanced(by: configuration.heartbeatInterval) {

@@ -57,6 +57,13 @@ public struct MasterConfiguration: Sendable {
     /// The registrar writes a snapshot of its registry (``StateStore/compact(snapshot:)``) once this many records
     /// were appended since the last one. Default 1,000.
     public var registrarCompactionThreshold: Int = 1_000
+    /// How long an agent may stay unreachable before the master marks it gone for good (durably; its tasks are
+    /// then reported GONE to partition-aware frameworks and it must register anew). Mesos'
+    /// `--registry_max_agent_age`. `nil` keeps unreachable agents forever. Default 14 days.
+    public var unreachableAgentMaxAge: Duration? = .seconds(14 * 24 * 3600)
+    /// How many completed tasks the master keeps for operators (``OperatorService/tasks(frameworkID:)``) and
+    /// output reads after they are acknowledged. Default 10,000.
+    public var completedTaskCapacity: Int = 10_000
 
     /// The default configuration.
     public init() {}

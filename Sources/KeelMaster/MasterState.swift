@@ -19,6 +19,9 @@ public struct AgentRecord: Sendable {
     public var lastPing: ClockInstant
     /// Executors the master launched or the agent reported, per framework.
     public var executors: [FrameworkID: [ExecutorID: ExecutorRecord]] = [:]
+    /// Wall-clock seconds since the agent became unreachable (survives restarts through the registrar); `nil`
+    /// unless ``state`` is unreachable.
+    public var unreachableSince: Double? = nil
 }
 
 /// An executor on an agent, with the allocation role its resources are charged to.
@@ -81,12 +84,17 @@ public struct MasterState: Sendable {
     public var offers: [OfferID: (offer: KeelProtocol.Offer, madeAt: ClockInstant)] = [:]
     /// Tasks by framework and ID.
     public var tasks: [FrameworkID: [TaskID: TaskRecord]] = [:]
+    /// Recently completed tasks no longer in ``tasks``.
+    public var completedTasks: CompletedTasks
     private var nextAgent = 0
     private var nextFramework = 0
     private var nextOffer = 0
 
-    /// Empty state whose IDs start with `idPrefix`.
-    public init(idPrefix: String) { self.idPrefix = idPrefix }
+    /// Empty state whose IDs start with `idPrefix`, keeping `completedTaskCapacity` completed tasks.
+    public init(idPrefix: String, completedTaskCapacity: Int = 10_000) {
+        self.idPrefix = idPrefix
+        self.completedTasks = CompletedTasks(capacity: completedTaskCapacity)
+    }
 
     /// A fresh agent ID (Mesos style: `<prefix>-S<n>`).
     public mutating func newAgentID() -> AgentID {

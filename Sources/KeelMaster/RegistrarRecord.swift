@@ -15,11 +15,16 @@ public enum RegistrarRecord: Sendable, Hashable, Codable {
     case unreachable(AgentID, time: Double)
     /// The agent was removed for good (unregistered or marked gone) at `time`.
     case gone(AgentID, time: Double)
+    /// Role weights were set (weight 1 removes a role's entry).
+    case weights([RoleWeight])
+    /// A role's quota was set (an empty quota removes it).
+    case quota(RoleQuota)
 
-    /// The agent the record is about.
-    public var agentID: AgentID {
+    /// The agent the record is about, if it is about one.
+    public var agentID: AgentID? {
         switch self {
         case .admitted(let id, _, _), .unreachable(let id, _), .gone(let id, _): id
+        case .weights, .quota: nil
         }
     }
 }
@@ -50,15 +55,32 @@ public struct RegisteredAgent: Sendable, Hashable, Codable {
 
 /// The registrar's contents: every agent the master ever admitted, by ID. It is also the snapshot format.
 public struct Registry: Sendable, Hashable, Codable {
-    /// The snapshot format this build writes and reads.
-    public static let currentFormatVersion = 1
+    /// The snapshot format this build writes; it also reads ``oldestReadableFormatVersion`` and later.
+    public static let currentFormatVersion = 2
+    /// The oldest snapshot format this build reads (version 1 had no weights or quotas).
+    public static let oldestReadableFormatVersion = 1
     /// The snapshot's format version.
     public var formatVersion: Int = Registry.currentFormatVersion
     /// Agents sorted by ID (an array, so the encoding does not depend on dictionary order).
     public private(set) var agents: [RegisteredAgent] = []
+    /// Roles with a weight other than 1, sorted by role.
+    public private(set) var weights: [RoleWeight] = []
+    /// Roles with a quota, sorted by role.
+    public private(set) var quotas: [RoleQuota] = []
 
     /// An empty registry.
     public init() {}
+
+    private enum CodingKeys: String, CodingKey { case formatVersion, agents, weights, quotas }
+
+    /// Decodes a snapshot of any readable version (fields a version lacks are empty).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        formatVersion = try container.decode(Int.self, forKey: .formatVersion)
+        agents = try container.decode([RegisteredAgent].self, forKey: .agents)
+        weights = try container.decodeIfPresent([RoleWeight].self, forKey: .weights) ?? []
+        quotas = try container.decodeIfPresent([RoleQuota].self, forKey: .quotas) ?? []
+    }
 
     /// The agent with `id`, if known.
     public subscript(id: AgentID) -> RegisteredAgent? {
@@ -85,6 +107,18 @@ public struct Registry: Sendable, Hashable, Codable {
             } else {
                 agents.append(agent)
                 agents.sort { $0.id < $1.id }
+            }
+        case .weights(let changes):
+            for change in changes {
+                weights.removeAll { $0.role == change.role }
+                if change.weight != 1 { weights.append(change) }
+            }
+            weights.sort { $0.role < $1.role }
+        case .quota(let quota):
+            quotas.removeAll { $0.role == quota.role }
+            if !quota.isEmpty {
+                quotas.append(quota)
+                quotas.sort { $0.role < $1.role }
             }
         case .unreachable(let id, let time), .gone(let id, let time):
             guard let at = index(of: id) else { throw .unknownAgent(id, record: String(describing: record)) }
@@ -138,9 +172,11 @@ enum RegistrarCodec {
             do { registry = try BinaryDecoder().decode(Registry.self, from: snapshot) } catch {
                 throw .corruptSnapshot(reason: String(describing: error))
             }
-            guard registry.formatVersion == Registry.currentFormatVersion else {
+            guard (Registry.oldestReadableFormatVersion...Registry.currentFormatVersion).contains(registry.formatVersion)
+            else {
                 throw .unsupportedSnapshotVersion(found: registry.formatVersion, supported: Registry.currentFormatVersion)
             }
+            registry.formatVersion = Registry.currentFormatVersion
         }
         for (index, bytes) in recovered.records.enumerated() {
             let record: RegistrarRecord

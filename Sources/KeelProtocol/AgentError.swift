@@ -14,6 +14,10 @@ public enum AgentError: Error, Sendable, Hashable, Codable, CustomStringConverti
     case taskAlreadyKnown(FrameworkID, TaskID)
     /// The agent is shutting down and accepts no new work.
     case shuttingDown
+    /// The agent has no sandbox for the task (never ran here, or forgotten long ago).
+    case unknownTask(FrameworkID, TaskID)
+    /// A sandbox file could not be read; the text says which and why.
+    case sandboxUnreadable(String)
 
     /// A sentence naming what is concerned.
     public var description: String {
@@ -26,6 +30,8 @@ public enum AgentError: Error, Sendable, Hashable, Codable, CustomStringConverti
             "executor \(executor) of framework \(framework) is already registered"
         case .taskAlreadyKnown(let framework, let task): "task \(task) of framework \(framework) is already known"
         case .shuttingDown: "agent is shutting down"
+        case .unknownTask(let framework, let task): "agent has no sandbox for task \(task) of framework \(framework)"
+        case .sandboxUnreadable(let reason): "sandbox output unreadable: \(reason)"
         }
     }
 }

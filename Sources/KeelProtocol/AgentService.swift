@@ -27,6 +27,9 @@ public protocol AgentService: DistributedActor where ActorSystem == KeelActorSys
     distributed func updateFramework(_ framework: FrameworkInfo) async throws
     /// The framework was removed: kill its tasks and executors.
     distributed func shutdownFramework(_ frameworkID: FrameworkID) async throws
+    /// Reads a window of a task's `stdout` or `stderr` (live tasks and the agent's recently completed ones).
+    /// Throws ``AgentError/unknownTask(_:_:)`` when the agent has no sandbox for the task.
+    distributed func readTaskOutput(_ request: TaskOutputRequest) async throws -> TaskOutputChunk
     /// Applies an accepted RESERVE or UNRESERVE to the agent's total resources.
     distributed func applyOperation(_ operation: Operation, frameworkID: FrameworkID) async throws
 

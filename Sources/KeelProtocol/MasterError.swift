@@ -21,6 +21,10 @@ public enum MasterError: Error, Sendable, Hashable, Codable, CustomStringConvert
     case agentGone(AgentID)
     /// The request is malformed; the text says which field and why.
     case invalidRequest(String)
+    /// The master knows no such task (neither live nor among the recently completed ones).
+    case unknownTask(FrameworkID, TaskID)
+    /// The agent is known but cannot be asked now (unreachable, gone, or the call to it failed); the text says why.
+    case agentUnavailable(AgentID, reason: String)
 
     /// A sentence naming the framework, agent or field concerned.
     public var description: String {
@@ -34,6 +38,8 @@ public enum MasterError: Error, Sendable, Hashable, Codable, CustomStringConvert
         case .agentNotRegistered(let id): "agent \(id) is not registered"
         case .agentGone(let id): "agent \(id) has been marked gone and cannot re-register"
         case .invalidRequest(let detail): "invalid request: \(detail)"
+        case .unknownTask(let frameworkID, let taskID): "task \(taskID) of framework \(frameworkID) is unknown to the master"
+        case .agentUnavailable(let id, let reason): "agent \(id) is unavailable: \(reason)"
         }
     }
 }

@@ -11,15 +11,11 @@ enum RunCommand {
         usage: keel run [--master HOST:PORT] [--cluster NAME] [--secret-file F] [--host H] [--cpus N] [--mem MB]
                         [--role R] -- COMMAND [ARG…]
 
-        Launches COMMAND as a task on the cluster, prints every state transition with its reason and message, and
-        exits with the task's exit code: 0 on TASK_FINISHED, the command's exit code on TASK_FAILED (128+signal when
+        Launches COMMAND as a task on the cluster, copies its stdout and stderr here as it runs, prints every state
+        transition with its reason and message (on stderr), and exits with the task's exit code: 0 on TASK_FINISHED, the command's exit code on TASK_FAILED (128+signal when
         it was killed by a signal), 1 on any other terminal state. One word runs through /bin/sh -c; several words
         run directly (the first looked up in PATH). SIGINT or SIGTERM kills the task.
-          --master HOST:PORT   the master (default: $KEEL_MASTER, else 127.0.0.1:5050)
-          --cluster NAME       the cluster name the master expects (default: $KEEL_CLUSTER, else keel)
-          --secret-file F      the cluster's shared secret, when the master requires one
-          --host H             the address this client listens on and advertises, reachable from the
-                               master (default 127.0.0.1; use this host's address for a remote master)
+        \(ClientOptions.help)
           --cpus N             CPUs for the task (default 0.1)
           --mem MB             memory in MiB (default 32)
           --role R             the role to run as (default *)
@@ -29,6 +25,8 @@ enum RunCommand {
     enum Event: Sendable {
         case exit(Int32)
         case signal(Int32)
+        /// The task started running: its output can be followed.
+        case started(TaskID)
         /// The driver subscribed.
         case subscribed
         /// No subscription within the deadline.
@@ -46,6 +44,7 @@ enum RunCommand {
         private(set) var taskID: TaskID?
         private(set) var agentID: AgentID?
         private var done = false
+        private var started = false
 
         init(needed: Resources, command: CommandInfo, events: AsyncStream<Event>.Continuation) {
             self.needed = needed
@@ -62,10 +61,10 @@ enum RunCommand {
                 let id = TaskID("keel-run-\(UUID().uuidString.prefix(8).lowercased())")
                 taskID = id
                 agentID = offer.agentID
-                say("launching \(id.value) on \(offer.hostname) (\(needed))")
+                note("keel run: launching \(id.value) on \(offer.hostname) (\(needed))")
                 let task = TaskInfo(name: "keel-run", taskID: id, agentID: offer.agentID, resources: needed, command: command)
                 do { try await driver.launch([task], on: [offer.id]) } catch {
-                    say("launch failed: \(error)")
+                    note("keel run: launch failed: \(error)")
                     events.yield(.exit(1))
                 }
             }
@@ -76,8 +75,13 @@ enum RunCommand {
             if let reason = status.reason { line += " (\(reason))" }
             if let message = status.message, !message.isEmpty { line += " — \(message)" }
             if let exit = status.exitStatus { line += " [\(exit)]" }
-            say(line)
-            guard status.taskID == taskID, status.state.isTerminal else { return }
+            note("keel run: " + line)
+            guard status.taskID == taskID else { return }
+            if status.state == .running || status.state.isTerminal, !started {
+                started = true
+                events.yield(.started(status.taskID))
+            }
+            guard status.state.isTerminal else { return }
             done = true
             events.yield(.exit(RunCommand.exitCode(for: status)))
         }
@@ -85,7 +89,7 @@ enum RunCommand {
         func error(_ driver: SchedulerDriver, message: String) async {
             guard !done else { return }
             done = true
-            say("framework error: \(message)")
+            note("keel run: framework error: \(message)")
             events.yield(.exit(1))
         }
 
@@ -111,17 +115,25 @@ enum RunCommand {
         }
     }
 
-    static func run(_ arguments: [String]) async throws -> Int32 {
-        let flags = try Flags(arguments, known: ["master", "cluster", "secret-file", "host", "cpus", "mem", "role"], allowRest: true)
-        guard !flags.rest.isEmpty, !flags.rest[0].isEmpty else { throw UsageError(message: "missing the command after --") }
-        let master: Endpoint
-        if let text = flags["master"] {
-            master = try ServeCommands.parseMaster(text)
-        } else if let text = ProcessInfo.processInfo.environment["KEEL_MASTER"], !text.isEmpty {
-            master = try ServeCommands.parseMaster(text, flag: "KEEL_MASTER")
-        } else {
-            master = Endpoint(host: "127.0.0.1", port: 5050)
+    /// How long `keel run` waits, after the task ended, for the rest of its output.
+    static let outputDrainDeadline: Duration = .seconds(10)
+
+    /// Waits until `tail` copied the task's remaining output, at most ``outputDrainDeadline``.
+    static func drain(_ tail: Task<Void, Never>) async {
+        let guardTask = Task {
+            try await Task.sleep(for: outputDrainDeadline)
+            note("keel run: gave up waiting for the rest of the task's output after \(outputDrainDeadline)")
+            tail.cancel()
         }
+        await tail.value
+        guardTask.cancel()
+    }
+
+    static func run(_ arguments: [String]) async throws -> Int32 {
+        let flags = try Flags(arguments, known: ClientOptions.flags + ["cpus", "mem", "role"], allowRest: true)
+        guard !flags.rest.isEmpty, !flags.rest[0].isEmpty else { throw UsageError(message: "missing the command after --") }
+        let client = try ClientOptions(flags, name: "keel-run")
+        let master = client.master
         let cpus = try flags.positive("cpus") ?? 0.1
         let mem = try flags.positive("mem") ?? 32
         var role = Role.any
@@ -139,29 +151,14 @@ enum RunCommand {
         setenv("KEEL_LOG_LEVEL", "warning", 0)
         let signals = TerminationSignals()
         defer { signals.cancel() }
-        var systemConfiguration = ActorSystemConfiguration(name: "keel-run", host: flags["host"] ?? "127.0.0.1", port: 0, transport: .tcp)
-        systemConfiguration.logger = Logger(label: "keel.actors", level: .warning)
-        if let cluster = flags["cluster"] ?? ProcessInfo.processInfo.environment["KEEL_CLUSTER"], !cluster.isEmpty {
-            systemConfiguration.clusterName = cluster
-        }
-        if let path = flags["secret-file"] {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw UsageError(message: "flag --secret-file: cannot read \(path)")
-            }
-            var secret = Array(data)
-            while let last = secret.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { secret.removeLast() }
-            guard !secret.isEmpty else { throw UsageError(message: "flag --secret-file: \(path) is empty") }
-            systemConfiguration.sharedSecret = secret
-        }
-        let system = try KeelActorSystem(systemConfiguration)
-        registerWireTypes(on: system)
+        let system = try client.makeSystem()
         let (events, continuation) = AsyncStream<Event>.makeStream()
         let signalStream = signals.stream
         let forward = Task { for await number in signalStream { continuation.yield(.signal(number)) } }
         let scheduler = OneShot(needed: needed, command: command, events: continuation)
         let driver = SchedulerDriver(framework: FrameworkInfo(name: "keel-run", roles: [role]), scheduler: scheduler,
                                      configuration: SchedulerDriverConfiguration(master: master), actorSystem: system)
-        say("keel run: subscribing to the master at \(master)…")
+        note("keel run: subscribing to the master at \(master)…")
         // Subscribing retries until the master answers; signals and a deadline must still end it.
         let subscribing = Task {
             if (try? await driver.start()) != nil { continuation.yield(.subscribed) }
@@ -173,31 +170,44 @@ enum RunCommand {
         var code: Int32 = 1
         var killing = false
         var subscribed = false
+        var tail: Task<Void, Never>?
         for await event in events {
             switch event {
+            case .started(let taskID):
+                guard tail == nil, let frameworkID = await driver.frameworkID else { continue }
+                do {
+                    let api = try await client.operatorAPI(on: system)
+                    let follower = OutputTail(api: api, frameworkID: frameworkID, taskID: taskID)
+                    tail = Task { await follower.run() }
+                } catch {
+                    note("keel run: not following the task's output: \(error)")
+                }
+                continue
             case .subscribed:
                 subscribed = true
                 deadline.cancel()
                 continue
             case .subscribeTimeout:
                 if subscribed { continue }
-                say("keel run: could not subscribe to the master at \(master) within \(subscribeDeadline) "
+                note("keel run: could not subscribe to the master at \(master) within \(subscribeDeadline) "
                     + "(is it running and reachable, and do --cluster / --secret-file match its configuration?)")
                 code = 1
             case .exit(let value):
                 code = value
+                if let tail { await drain(tail) }
             case .signal(let number) where !subscribed:
                 code = 128 + number
             case .signal(let number):
                 if !killing, await scheduler.kill(driver) {
                     killing = true
-                    say("keel run: signal \(number), killing the task")
+                    note("keel run: signal \(number), killing the task")
                     continue
                 }
                 code = 128 + number
             }
             break
         }
+        tail?.cancel()
         forward.cancel()
         subscribing.cancel()
         deadline.cancel()

@@ -15,7 +15,10 @@ let help = """
       master     run a master from a config file until SIGINT/SIGTERM
       agent      run an agent from a config file until SIGINT/SIGTERM
       dev        run a master on 127.0.0.1:5050 and 2 agents in one process, over TCP
-      run        launch a command as a task on the cluster and exit with its exit code
+      run        launch a command as a task on the cluster, stream its output, exit with its exit code
+      agents     list the master's agents (table or --json)
+      frameworks list subscribed frameworks
+      tasks      list live and recently completed tasks
       demo       run a local cluster (a master and 2 agents on loopback TCP) and a framework that
                  launches a small workload through offers, printing every task state transition
       actors     start two actor nodes on loopback TCP, call across them, watch one go down
@@ -29,7 +32,8 @@ let help = """
 
 let commandHelp: [String: String] = [
     "master": ServeCommands.masterHelp, "agent": ServeCommands.agentHelp, "dev": ServeCommands.devHelp,
-    "run": RunCommand.help,
+    "run": RunCommand.help, "agents": StatusCommands.agentsHelp, "frameworks": StatusCommands.frameworksHelp,
+    "tasks": StatusCommands.tasksHelp,
     "demo": "usage: keel demo\n\nRuns a local cluster and a small workload, printing every task state transition.",
     "actors": "usage: keel actors\n\nShows the actor runtime: two nodes, calls across them, a watch.",
     "version": "usage: keel version", "help": "usage: keel help [command]",
@@ -38,7 +42,7 @@ let commandHelp: [String: String] = [
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? "demo"
 let options = Array(arguments.dropFirst())
-if ["master", "agent", "dev", "run"].contains(command), options.contains(where: { $0 == "-h" || $0 == "--help" }),
+if ["master", "agent", "dev", "run", "agents", "frameworks", "tasks"].contains(command), options.contains(where: { $0 == "-h" || $0 == "--help" }),
    !(command == "run" && options.firstIndex(of: "--").map { index in !options[..<index].contains { $0 == "-h" || $0 == "--help" } } ?? false) {
     print(commandHelp[command] ?? help)
     exit(0)
@@ -65,6 +69,7 @@ case "master": exit(await perform(command) { try await ServeCommands.master(opti
 case "agent": exit(await perform(command) { try await ServeCommands.agent(options); return 0 })
 case "dev": exit(await perform(command) { try await ServeCommands.dev(options); return 0 })
 case "run": exit(await perform(command) { try await RunCommand.run(options) })
+case "agents", "frameworks", "tasks": exit(await perform(command) { try await StatusCommands.run(command, options); return 0 })
 case "demo": exit(await perform(command) { try await ClusterDemo.run(); return 0 })
 case "actors": exit(await perform(command) { try await actorsDemo(); return 0 })
 case "version", "--version":

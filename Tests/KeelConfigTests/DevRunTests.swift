@@ -28,6 +28,21 @@ private enum KeelBinary {
         }
     }
 
+    /// Runs `keel` with `arguments` to completion and returns its standard output's lines (exit status 0 required).
+    static func output(_ arguments: [String]) async throws -> [String] {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let lines = await readLines(pipe.fileHandleForReading) { _ in false }
+        let status = await wait(process)
+        #expect(status == 0, "keel \(arguments.joined(separator: " ")) exited with \(status): \(lines)")
+        return lines
+    }
+
     /// Waits for `process` to exit, off the cooperative pool.
     static func wait(_ process: Process) async -> Int32 {
         await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
@@ -59,16 +74,30 @@ struct DevRunTests {
 
         let run = Process()
         run.executableURL = KeelBinary.url
-        run.arguments = ["run", "--master", master, "--", "sh", "-c", "exit 7"]
-        let runOutput = Pipe()
+        // The task writes more than one output chunk (256 KiB) to stdout, so the copy must follow offsets.
+        run.arguments = ["run", "--master", master, "--", "sh", "-c",
+                         "echo first; echo to-stderr >&2; seq 1 60000; echo last; exit 7"]
+        let runOutput = Pipe(), runErrors = Pipe()
         run.standardOutput = runOutput
-        run.standardError = FileHandle.nullDevice
+        run.standardError = runErrors
         try run.run()
-        let lines = await KeelBinary.readLines(runOutput.fileHandleForReading) { _ in false }
+        async let outputLines = KeelBinary.readLines(runOutput.fileHandleForReading) { _ in false }
+        async let errorLines = KeelBinary.readLines(runErrors.fileHandleForReading) { _ in false }
+        let (output, lines) = await (outputLines, errorLines)
         let status = await KeelBinary.wait(run)
         #expect(status == 7, "keel run printed: \(lines)")
+        // Transitions go to stderr, with the task's own stderr; stdout carries exactly the task's stdout.
         #expect(lines.contains { $0.contains("TASK_RUNNING") }, "\(lines)")
         #expect(lines.contains { $0.contains("TASK_FAILED") && $0.contains("exited with code 7") }, "\(lines)")
+        #expect(lines.contains("to-stderr"), "\(lines)")
+        #expect(output == ["first"] + (1...60000).map(String.init) + ["last"], "stdout had \(output.count) lines")
+
+        // The operator listings see the cluster and the finished task.
+        let agents = try await KeelBinary.output(["agents", "--master", master])
+        #expect(agents.first?.hasPrefix("ID ") == true && agents.count == 3, "\(agents)")
+        #expect(agents.dropFirst().allSatisfy { $0.contains(" active ") }, "\(agents)")
+        let tasks = try await KeelBinary.output(["tasks", "--master", master])
+        #expect(tasks.contains { $0.contains("TASK_FAILED") && $0.contains("exited with status 7") }, "\(tasks)")
 
         kill(dev.processIdentifier, SIGTERM)
         let devStatus = await KeelBinary.wait(dev)

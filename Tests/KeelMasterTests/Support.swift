@@ -128,6 +128,12 @@ distributed actor FakeAgent: AgentService {
     distributed func applyOperation(_ operation: KeelProtocol.Operation, frameworkID: FrameworkID) async throws {
         await events.append(.applyOperation(operation))
     }
+    /// Answers every read with `<stream> of <task>` from offset 0 (so tests can see the master relayed the request).
+    distributed func readTaskOutput(_ request: TaskOutputRequest) async throws -> TaskOutputChunk {
+        let text = Array("\(request.stream.rawValue) of \(request.taskID)".utf8)
+        let start = Int(min(UInt64(text.count), request.offset))
+        return TaskOutputChunk(offset: request.offset, data: Array(text[start...]), size: UInt64(text.count), complete: true)
+    }
     distributed func registerExecutor(_ request: RegisterExecutorRequest) async throws -> ExecutorRegistered {
         throw AgentError.shuttingDown
     }

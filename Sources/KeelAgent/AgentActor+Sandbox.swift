@@ -1,0 +1,34 @@
+import Distributed
+import KeelCore
+import KeelProtocol
+
+/// Task output: the sandbox of every live task, and of the most recent completed ones (like Mesos' completed
+/// executors), can be read through ``AgentService/readTaskOutput(_:)``.
+extension AgentActor {
+    /// How many completed tasks' sandboxes stay readable.
+    static let completedSandboxCapacity = 1_000
+
+    public distributed func readTaskOutput(_ request: TaskOutputRequest) async throws -> TaskOutputChunk {
+        let key = TaskKey(frameworkID: request.frameworkID, taskID: request.taskID)
+        let live = tasks[key]
+        guard let sandbox = live?.sandbox ?? completedSandboxes[key] else {
+            throw AgentError.unknownTask(request.frameworkID, request.taskID)
+        }
+        // Decide completeness before reading: output written after the exit cannot exist, so a read that starts
+        // after the task ended sees everything.
+        let complete = live.map { $0.state.isTerminal && $0.containerID == nil } ?? true
+        let path = sandbox + "/" + request.stream.rawValue
+        let (data, size) = try await sandboxReader.read(path, offset: request.offset,
+                                                        maximumBytes: request.maximumBytes)
+        return TaskOutputChunk(offset: request.offset, data: data, size: size, complete: complete)
+    }
+
+    /// Keeps a forgotten task's sandbox readable, evicting the oldest beyond ``completedSandboxCapacity``.
+    func rememberCompletedSandbox(_ key: TaskKey, _ sandbox: String?) {
+        guard let sandbox else { return }
+        if completedSandboxes.updateValue(sandbox, forKey: key) == nil { completedOrder.append(key) }
+        while completedOrder.count > Self.completedSandboxCapacity {
+            completedSandboxes[completedOrder.removeFirst()] = nil
+        }
+    }
+}
