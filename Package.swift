@@ -19,9 +19,11 @@ let package = Package(
         .library(name: "KeelAgent", targets: ["KeelAgent"]),
         .library(name: "KeelMaster", targets: ["KeelMaster"]),
         .library(name: "KeelFramework", targets: ["KeelFramework"]),
+        .library(name: "KeelExecutor", targets: ["KeelExecutor"]),
         .library(name: "KeelProtocol", targets: ["KeelProtocol"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-bench", targets: ["keel-bench"]),
+        .executable(name: "keel-executor", targets: ["keel-executor"]),
     ],
     targets: [
         // Structured, leveled logging used by every other module.
@@ -46,6 +48,8 @@ let package = Package(
         .target(name: "KeelMaster", dependencies: ["KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog", "KeelStorage", "KeelCodec"]),
         // The framework SDK: a scheduler driver for frameworks written as actors.
         .target(name: "KeelFramework", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelLog"]),
+        // The executor SDK: custom executors written as actors, registered with the agent that launched them.
+        .target(name: "KeelExecutor", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelLog"]),
         // Public test support: fakes and reference actors for framework authors and Keel's own tests.
         .target(name: "KeelTesting", dependencies: ["KeelActors", "KeelLog", "KeelCore", "KeelProtocol", "KeelMaster", "KeelAgent", "KeelFramework"]),
         // Pluggable allocators: hierarchical weighted DRF, strict priority, weighted random.
@@ -58,6 +62,8 @@ let package = Package(
 
         .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting", "KeelCore", "KeelProtocol", "KeelFramework", "KeelConfig", "KeelMaster", "KeelAgent"]),
         .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux"]),
+        // The reference custom executor: runs each task's command as a process; echoes framework messages.
+        .executableTarget(name: "keel-executor", dependencies: ["KeelExecutor", "KeelContainer", "KeelProtocol", "KeelCore"]),
         // A helper process used by the multi-process actor tests and the rpc benchmark.
         .executableTarget(name: "keel-actor-peer", dependencies: ["KeelActors", "KeelLog", "KeelTesting"]),
 
@@ -68,7 +74,7 @@ let package = Package(
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
         .testTarget(name: "KeelAgentTests", dependencies: ["KeelAgent", "KeelCore", "KeelProtocol", "KeelActors", "KeelContainer", "KeelLog"]),
         .testTarget(name: "KeelMasterTests", dependencies: ["KeelMaster", "KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog", "KeelStorage"]),
-        .testTarget(name: "KeelClusterTests", dependencies: ["KeelTesting", "KeelFramework", "KeelProtocol", "KeelCore", "KeelActors"]),
+        .testTarget(name: "KeelClusterTests", dependencies: ["KeelTesting", "KeelFramework", "KeelProtocol", "KeelCore", "KeelActors", "KeelAgent", "KeelContainer"]),
         .testTarget(name: "KeelFrameworkTests", dependencies: ["KeelFramework", "KeelProtocol", "KeelCore", "KeelActors", "KeelLog"]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelLog"]),
         .testTarget(name: "KeelContainerTests", dependencies: ["KeelContainer", "KeelCore", "KeelLog"]),

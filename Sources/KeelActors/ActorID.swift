@@ -47,6 +47,13 @@ public struct NodeID: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// `host:port#incarnation` (incarnation in hex).
     public var description: String { "\(endpoint)#\(String(incarnation, radix: 16))" }
+
+    /// Parses ``description``'s form. Returns nil when malformed or the incarnation is 0.
+    public init?(parsing text: String) {
+        guard let hash = text.lastIndex(of: "#"), let endpoint = Endpoint(parsing: String(text[..<hash])),
+              let incarnation = UInt64(text[text.index(after: hash)...], radix: 16), incarnation != 0 else { return nil }
+        self.init(endpoint: endpoint, incarnation: incarnation)
+    }
 }
 
 /// The identity of a distributed actor: the node it lives on plus a path unique on that node.
@@ -68,4 +75,12 @@ public struct ActorID: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// `path@host:port#incarnation`.
     public var description: String { "\(path)@\(node)" }
+
+    /// Parses ``description``'s form (how an agent hands its identity to the executors it launches). Returns nil
+    /// when malformed.
+    public init?(parsing text: String) {
+        guard let at = text.firstIndex(of: "@"), at != text.startIndex,
+              let node = NodeID(parsing: String(text[text.index(after: at)...])) else { return nil }
+        self.init(node: node, path: String(text[..<at]))
+    }
 }

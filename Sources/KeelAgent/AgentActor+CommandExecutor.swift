@@ -6,12 +6,7 @@ import KeelProtocol
 /// the terminal update (FINISHED on 0, FAILED otherwise, KILLED when the agent killed it).
 extension AgentActor {
     func launchCommandTask(_ key: TaskKey) async {
-        guard let task = tasks[key] else { return }
-        if case .custom = task.info.executor?.kind {
-            enqueue(key, .failed, reason: .containerLaunchFailed,
-                    message: "custom executors are not supported by this agent yet")
-            return
-        }
+        guard tasks[key] != nil else { return }
         enqueue(key, .starting)
         if let problem = launchProblem(key) {
             enqueue(key, .failed, reason: .containerLaunchFailed, message: problem)
@@ -23,13 +18,6 @@ extension AgentActor {
     /// Launches a task group all or nothing: every command is checked before any starts, and if one fails to
     /// start the ones already started are killed.
     func launchGroup(_ keys: [TaskKey], executor: ExecutorInfo) async {
-        guard case .default = executor.kind else {
-            for key in keys {
-                enqueue(key, .failed, reason: .containerLaunchFailed,
-                        message: "custom executors are not supported by this agent yet")
-            }
-            return
-        }
         for key in keys { enqueue(key, .starting) }
         if let (culprit, problem) = keys.lazy.compactMap({ key in self.launchProblem(key).map { (key, $0) } }).first {
             for key in keys {
@@ -104,6 +92,7 @@ extension AgentActor {
         _ = try? await containerizer.destroy(container, removeSandbox: false)
         tasks[key]?.containerID = nil
         let exit = ProcessExit(termination.status)
+        defer { groupTaskEnded(key, exit: exit) }
         let killed = tasks[key]?.killRequested == true
         let message = "Command " + termination.description
         if killed {
@@ -115,10 +104,26 @@ extension AgentActor {
         }
     }
 
+    /// The built-in executor of a task group ends with the group's last task: the master then releases the
+    /// executor's resources.
+    func groupTaskEnded(_ key: TaskKey, exit: ProcessExit?) {
+        guard let executorID = tasks[key]?.executorID else { return }
+        let executor = ExecutorKey(frameworkID: key.frameworkID, executorID: executorID)
+        guard groupExecutors.contains(executor) else { return }
+        let running = tasks.contains { other, task in
+            other.frameworkID == key.frameworkID && task.executorID == executorID
+                && (task.containerID != nil || !task.state.isTerminal)
+        }
+        guard !running else { return }
+        groupExecutors.remove(executor)
+        notifyExecutorExited(executor, status: exit)
+    }
+
     /// Marks a task killed and, once its container runs, sends SIGTERM then SIGKILL after the grace period. Sends
     /// TASK_KILLING first to frameworks that opted in. A task not yet launched is reported killed at launch.
     func requestKill(_ key: TaskKey, policy: KillPolicy?) {
         guard let task = tasks[key], !task.state.isTerminal, !task.killRequested else { return }
+        if let executor = customExecutor(of: key) { return requestCustomKill(key, executor: executor, policy: policy) }
         tasks[key]?.killRequested = true
         let opted = frameworks[key.frameworkID]?.capabilities.contains(.taskKillingState) ?? false
         if opted, task.state == .starting || task.state == .running { enqueue(key, .killing) }

@@ -59,7 +59,8 @@ extension AgentActor {
         }
         let frameworkIDs = Set(snapshots.map(\.frameworkID))
         let known = frameworkIDs.sorted { $0.value < $1.value }.compactMap { frameworks[$0] }
-        return ReregisterAgentRequest(agent: agentInfo(), actor: id, tasks: snapshots, frameworks: known)
+        return ReregisterAgentRequest(agent: agentInfo(), actor: id, tasks: snapshots, executors: executorSnapshots,
+                                      frameworks: known)
     }
 
     private func admitted(_ registered: AgentRegistered, by master: $MasterService) {

@@ -68,10 +68,15 @@ extension AgentActor {
         case .popped(let acknowledged, let next):
             deliveries[key]?.cancel()
             deliveries[key] = nil
+            if let executor = customExecutor(of: key) {
+                let taskID = key.taskID, uuid = acknowledgement.uuid
+                callExecutor(executor, "acknowledged") { try await $0.acknowledged(taskID, uuid: uuid) }
+            }
             if let next {
                 startDelivery(of: next)
             } else if acknowledged.status.state.isTerminal {
                 updates.forget(key)
+                if let executor = customExecutor(of: key) { executors[executor]?.tasks.remove(key) }
                 rememberCompletedSandbox(key, tasks.removeValue(forKey: key)?.sandbox)
                 logger.debug("task completed and acknowledged", ["task": key])
             }

@@ -40,6 +40,11 @@ public distributed actor AgentActor: AgentService {
     var completedSandboxes: [TaskKey: String] = [:]
     var completedOrder: [TaskKey] = []
     let sandboxReader = SandboxReader()
+    /// Custom executors launched on this agent.
+    var executors: [ExecutorKey: CustomExecutor] = [:]
+    var executorWatches: [ExecutorKey: WatchToken] = [:]
+    /// Executors of task groups run by the built-in executor that still have a task running.
+    var groupExecutors: Set<ExecutorKey> = []
 
     /// An agent. `containerizer` defaults to a ``PosixContainerizer`` under ``AgentConfiguration/workDirectory``.
     public init(actorSystem: KeelActorSystem, configuration: AgentConfiguration,
@@ -94,10 +99,11 @@ public distributed actor AgentActor: AgentService {
     }
 
     func executorUsage(_ frameworkID: FrameworkID, _ executorID: ExecutorID) async throws -> ResourceUsage {
-        let containers = tasks.keys.sorted().compactMap { key -> ContainerID? in
+        // A custom executor's tasks share its container: count each container once.
+        let containers = Set(tasks.keys.compactMap { key -> ContainerID? in
             guard let task = tasks[key], key.frameworkID == frameworkID, task.executorID == executorID else { return nil }
             return task.containerID
-        }
+        }).sorted()
         guard !containers.isEmpty else { throw AgentError.unknownExecutor(frameworkID, executorID) }
         var total = ResourceUsage(userCPUSeconds: 0, systemCPUSeconds: 0, residentBytes: 0, peakResidentBytes: nil,
                                   processes: 0, timestamp: clock.now())
@@ -140,6 +146,11 @@ public distributed actor AgentActor: AgentService {
 
     public distributed func runTask(_ request: RunTaskRequest) async throws {
         let key = try admit(request.framework, tasks: [request.task])[0]
+        if let executor = request.task.executor, case .custom(let command) = executor.kind {
+            tasks[key] = AgentTask(frameworkID: key.frameworkID, info: request.task, executorID: executor.executorID)
+            launchOnCustomExecutor(.task(key), executor: executor, command: command)
+            return
+        }
         tasks[key] = AgentTask(frameworkID: key.frameworkID, info: request.task,
                                executorID: ExecutorID(request.task.taskID.value))
         Task { await self.launchCommandTask(key) }
@@ -150,6 +161,11 @@ public distributed actor AgentActor: AgentService {
         for (key, task) in zip(keys, request.group.tasks) {
             tasks[key] = AgentTask(frameworkID: key.frameworkID, info: task, executorID: request.executor.executorID)
         }
+        if case .custom(let command) = request.executor.kind {
+            launchOnCustomExecutor(.group(keys), executor: request.executor, command: command)
+            return
+        }
+        groupExecutors.insert(ExecutorKey(frameworkID: keys[0].frameworkID, executorID: request.executor.executorID))
         Task { await self.launchGroup(keys, executor: request.executor) }
     }
 
@@ -168,8 +184,14 @@ public distributed actor AgentActor: AgentService {
     }
 
     public distributed func sendFrameworkMessage(_ message: FrameworkMessage) async throws {
-        logger.debug("dropping framework message: the command executor takes no messages",
-                     ["framework": message.frameworkID, "executor": message.executorID])
+        let key = ExecutorKey(frameworkID: message.frameworkID, executorID: message.executorID)
+        guard executors[key]?.phase == .registered else {
+            logger.debug("dropping framework message: no registered custom executor takes it",
+                         ["framework": message.frameworkID, "executor": message.executorID])
+            return
+        }
+        let data = message.data
+        callExecutor(key, "frameworkMessage") { try await $0.frameworkMessage(data) }
     }
 
     public distributed func updateFramework(_ framework: FrameworkInfo) async throws {
@@ -178,7 +200,10 @@ public distributed actor AgentActor: AgentService {
     }
 
     public distributed func shutdownFramework(_ frameworkID: FrameworkID) async throws {
-        for key in tasks.keys.sorted() where key.frameworkID == frameworkID { requestKill(key, policy: nil) }
+        for key in executors.keys.sorted() where key.frameworkID == frameworkID { shutdownExecutor(key) }
+        for key in tasks.keys.sorted() where key.frameworkID == frameworkID && customExecutor(of: key) == nil {
+            requestKill(key, policy: nil)
+        }
     }
 
     public distributed func applyOperation(_ operation: KeelProtocol.Operation, frameworkID: FrameworkID) async throws {
@@ -188,16 +213,20 @@ public distributed actor AgentActor: AgentService {
     // MARK: AgentService: from executors
 
     public distributed func registerExecutor(_ request: RegisterExecutorRequest) async throws -> ExecutorRegistered {
-        throw AgentError.unknownExecutor(request.frameworkID, request.executorID)
+        try acceptRegistration(request)
     }
 
     public distributed func executorStatusUpdate(_ update: StatusUpdate) async throws {
+        var update = update
         let key = TaskKey(frameworkID: update.frameworkID, taskID: update.status.taskID)
         guard let task = tasks[key] else { throw AgentError.unknownFramework(update.frameworkID) }
-        guard update.status.executorID == nil || update.status.executorID == task.executorID else {
+        // Only a custom executor reports updates, and only for its own tasks.
+        guard customExecutor(of: key) != nil,
+              update.status.executorID == nil || update.status.executorID == task.executorID else {
             throw AgentError.unknownExecutor(update.frameworkID, update.status.executorID ?? task.executorID)
         }
-        var update = update
+        update.status.executorID = task.executorID
+        update.status.source = .executor
         if update.status.uuid == nil { update.status.uuid = .random(using: &random) }
         update.status.agentID = agentID
         record(update)

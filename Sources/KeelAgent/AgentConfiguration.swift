@@ -34,6 +34,12 @@ public struct AgentConfiguration: Sendable {
     /// Grace period between SIGTERM and SIGKILL for tasks without a ``KillPolicy``. Default:
     /// ``KillPolicy/defaultGracePeriod`` (3 s).
     public var killGracePeriod: Duration
+    /// How long a launched custom executor has to register before the agent destroys it and fails its tasks
+    /// with `REASON_EXECUTOR_REGISTRATION_TIMEOUT` (Mesos' `--executor_registration_timeout`). Default 1 min.
+    public var executorRegistrationTimeout: Duration = .seconds(60)
+    /// How long an executor told to shut down may take before its container is killed (Mesos'
+    /// `--executor_shutdown_grace_period`). Default 5 s.
+    public var executorShutdownGracePeriod: Duration = .seconds(5)
 
     /// A configuration with the documented defaults.
     public init(

@@ -149,6 +149,14 @@ public actor SchedulerDriver {
         try await master.revive(id, roles: roles)
     }
 
+    /// Sends bytes to the framework's executor `executorID` on `agentID`, best effort (delivered only to a
+    /// registered custom executor; answers arrive through ``Scheduler/frameworkMessage(_:message:)``).
+    public func sendMessage(_ data: [UInt8], to executorID: ExecutorID, on agentID: AgentID) async throws {
+        let (master, id) = try connected()
+        try await master.sendFrameworkMessage(FrameworkMessage(frameworkID: id, agentID: agentID, executorID: executorID,
+                                                               data: data))
+    }
+
     private func connected() throws -> ($MasterService, FrameworkID) {
         if stopped { throw SchedulerDriverError.stopped }
         guard let master, let id = framework.id else { throw SchedulerDriverError.notSubscribed }

@@ -8,11 +8,11 @@ public struct ExecutorExited: Sendable, Hashable, Codable {
     public var agentID: AgentID
     /// The executor.
     public var executorID: ExecutorID
-    /// How its process ended.
-    public var status: ProcessExit
+    /// How its process ended; `nil` when the exit status was lost.
+    public var status: ProcessExit?
 
     /// A notice.
-    public init(frameworkID: FrameworkID, agentID: AgentID, executorID: ExecutorID, status: ProcessExit) {
+    public init(frameworkID: FrameworkID, agentID: AgentID, executorID: ExecutorID, status: ProcessExit?) {
         self.frameworkID = frameworkID
         self.agentID = agentID
         self.executorID = executorID

@@ -21,10 +21,13 @@ public struct TaskInfo: Sendable, Hashable, Codable {
     public var killPolicy: KillPolicy?
     /// Free-form labels.
     public var labels: [Label]
+    /// Opaque bytes for a custom executor (Mesos' `TaskInfo.data`): how the framework tells its executor what to
+    /// do. Default empty.
+    public var data: [UInt8]
 
     /// A task description.
     public init(name: String, taskID: TaskID, agentID: AgentID, resources: Resources, command: CommandInfo? = nil,
-                executor: ExecutorInfo? = nil, killPolicy: KillPolicy? = nil, labels: [Label] = []) {
+                executor: ExecutorInfo? = nil, killPolicy: KillPolicy? = nil, labels: [Label] = [], data: [UInt8] = []) {
         self.name = name
         self.taskID = taskID
         self.agentID = agentID
@@ -33,5 +36,6 @@ public struct TaskInfo: Sendable, Hashable, Codable {
         self.executor = executor
         self.killPolicy = killPolicy
         self.labels = labels
+        self.data = data
     }
 }

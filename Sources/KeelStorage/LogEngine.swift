@@ -150,8 +150,20 @@ final class LogEngine {
 
     // MARK: Opening
 
+    /// How long opening keeps trying a lock that is held. A process that forks (or `posix_spawn`s) while a store
+    /// is open holds a duplicate of the lock file's description until the child execs, so a store closed and at
+    /// once reopened in the same process can find its own lock briefly held; a real second owner holds it for good.
+    static let lockRetryWindow: Duration = .milliseconds(250)
+
     private static func lock(_ path: String) throws -> Int32 {
         let fd = try FileIO.open(path, O_RDWR | O_CREAT)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: lockRetryWindow)
+        var pause = timespec(tv_sec: 0, tv_nsec: 2_000_000)
+        // Runs on the store's own I/O thread (never the cooperative pool), so a short blocking pause is fine.
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK && clock.now < deadline {
+            nanosleep(&pause, nil)
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             let holder = (try? FileIO.readAll(fd, path: path)).map { String(decoding: $0, as: UTF8.self) } ?? ""

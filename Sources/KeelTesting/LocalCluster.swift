@@ -39,6 +39,8 @@ public final class LocalCluster: Sendable {
         public var workDirectory: String?
         /// Log level of every node. Default `warning`.
         public var logLevel: LogLevel = .warning
+        /// Adjusts each agent's settings after the cluster's defaults are applied. Default: nothing.
+        public var configureAgent: @Sendable (inout AgentConfiguration) -> Void = { _ in }
 
         /// The defaults.
         public init() {}
@@ -93,6 +95,7 @@ public final class LocalCluster: Sendable {
                 registrationBackoffInitial: .milliseconds(20), registrationBackoffMax: .seconds(1),
                 statusUpdateRetryInitial: .seconds(1), statusUpdateRetryMax: .seconds(10))
             agentConfiguration.killGracePeriod = .seconds(2)
+            configuration.configureAgent(&agentConfiguration)
             let agent = AgentActor(actorSystem: system, configuration: agentConfiguration,
                                    logger: Logger(label: "keel.agent", level: configuration.logLevel))
             await agent.start()
