@@ -60,7 +60,7 @@ let package = Package(
         // Config files of `keel master` and `keel agent`: strict JSON → master, agent and actor-system settings.
         .target(name: "KeelConfig", dependencies: ["KeelActors", "KeelCore", "KeelMaster", "KeelAgent", "KeelLog", "KeelAllocator"]),
 
-        .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting", "KeelCore", "KeelProtocol", "KeelFramework", "KeelConfig", "KeelMaster", "KeelAgent"]),
+        .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting", "KeelCore", "KeelProtocol", "KeelFramework", "KeelConfig", "KeelMaster", "KeelAgent", "KeelStorage"]),
         .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux"]),
         // The reference custom executor: runs each task's command as a process; echoes framework messages.
         .executableTarget(name: "keel-executor", dependencies: ["KeelExecutor", "KeelContainer", "KeelProtocol", "KeelCore"]),
@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelLog"]),
         .testTarget(name: "KeelContainerTests", dependencies: ["KeelContainer", "KeelCore", "KeelLog"]),
         .testTarget(name: "KeelAllocatorTests", dependencies: ["KeelAllocator", "KeelCore"]),
-        .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelCore"]),
+        .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelCore", "KeelProtocol", "KeelActors", "KeelFramework"]),
         .testTarget(name: "KeelProtocolTests", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelCodec"]),
     ],
     swiftLanguageModes: [.v6]

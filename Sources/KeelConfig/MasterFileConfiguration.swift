@@ -9,7 +9,7 @@ import KeelMaster
 /// ```json
 /// { "host": "0.0.0.0", "port": 5050, "advertisedHost": "10.0.0.1", "clusterName": "prod",
 ///   "sharedSecretFile": "/etc/keel/secret", "allocationInterval": "1s", "agentPingTimeout": "75s",
-///   "policy": "hierarchicalDRF", "logLevel": "info" }
+///   "policy": "hierarchicalDRF", "logLevel": "info", "stateDirectory": "/var/lib/keel/master" }
 /// ```
 ///
 /// Durations are a number of seconds or a string with a unit (`ms`, `s`, `m`, `h`). Unknown keys are rejected.
@@ -35,10 +35,20 @@ public struct MasterFileConfiguration: Sendable, Equatable {
     public var policy: AllocationPolicy = .hierarchicalDRF
     /// Log level (`logLevel`): trace, debug, info, notice, warning, error, critical. Default `info`.
     public var logLevel: LogLevel = .info
+    /// Where the registrar keeps what survives a restart — admitted, unreachable and gone agents, weights, quotas
+    /// (`stateDirectory`; a durable, checksummed log). Default: none, the state lives in memory and a restarted
+    /// master forgets its agents (`keel master` warns).
+    public var stateDirectory: String?
+    /// After a restart, how long remembered agents have to re-register before they are marked unreachable
+    /// (`agentReregistrationTimeout`). Default 10 min.
+    public var agentReregistrationTimeout: Duration = .seconds(600)
+    /// How long an agent may stay unreachable before it is marked gone (`unreachableAgentMaxAge`). Default 14 days.
+    public var unreachableAgentMaxAge: Duration = .seconds(14 * 24 * 3600)
 
     /// The keys a master file may hold.
     public static let keys = ["host", "port", "advertisedHost", "clusterName", "sharedSecretFile", "allocationInterval",
-                              "agentPingTimeout", "policy", "logLevel"]
+                              "agentPingTimeout", "policy", "logLevel", "stateDirectory", "agentReregistrationTimeout",
+                              "unreachableAgentMaxAge"]
 
     /// The defaults.
     public init() {}
@@ -63,6 +73,12 @@ public struct MasterFileConfiguration: Sendable, Equatable {
             self.policy = policy
         }
         if let level = try readLogLevel(reader) { logLevel = level }
+        if let directory = try reader.string("stateDirectory") {
+            guard directory.hasPrefix("/") else { throw reader.fail("stateDirectory", "expected an absolute path, got \"\(directory)\"") }
+            stateDirectory = directory
+        }
+        if let timeout = try reader.duration("agentReregistrationTimeout") { agentReregistrationTimeout = timeout }
+        if let age = try reader.duration("unreachableAgentMaxAge") { unreachableAgentMaxAge = age }
     }
 
     /// Reads and parses the file at `path`.
@@ -83,6 +99,8 @@ public struct MasterFileConfiguration: Sendable, Equatable {
         configuration.agentPingTimeout = agentPingTimeout
         configuration.agentPingInterval = min(configuration.agentPingInterval, agentPingTimeout / 5)
         configuration.allocationPolicy = policy
+        configuration.agentReregistrationTimeout = agentReregistrationTimeout
+        configuration.unreachableAgentMaxAge = unreachableAgentMaxAge
         return configuration
     }
 }

@@ -9,7 +9,8 @@ import KeelProtocol
 enum RunCommand {
     static let help = """
         usage: keel run [--master HOST:PORT] [--cluster NAME] [--secret-file F] [--host H] [--cpus N] [--mem MB]
-                        [--role R] -- COMMAND [ARG…]
+                        [--role R] [--framework-id ID] -- COMMAND [ARG…]
+               keel run --framework-id ID --attach TASK [client flags]
 
         Launches COMMAND as a task on the cluster, copies its stdout and stderr here as it runs, prints every state
         transition with its reason and message (on stderr), and exits with the task's exit code: 0 on TASK_FINISHED, the command's exit code on TASK_FAILED (128+signal when
@@ -19,6 +20,9 @@ enum RunCommand {
           --cpus N             CPUs for the task (default 0.1)
           --mem MB             memory in MiB (default 32)
           --role R             the role to run as (default *)
+          --framework-id ID    subscribe as this existing framework (a failover: its tasks are kept)
+          --attach TASK        with --framework-id: launch nothing; reconcile TASK (launched by an earlier
+                               keel run that was interrupted), follow it and exit with its exit code
         """
 
     /// What the framework reports to the command.
@@ -46,19 +50,41 @@ enum RunCommand {
         private var done = false
         private var started = false
 
-        init(needed: Resources, command: CommandInfo, events: AsyncStream<Event>.Continuation) {
+        /// Whether the task is one an earlier `keel run` launched (`--attach`): nothing is launched, the task is
+        /// reconciled and followed.
+        private let attaching: Bool
+
+        init(needed: Resources, command: CommandInfo, attach: TaskID?, events: AsyncStream<Event>.Continuation) {
             self.needed = needed
             self.command = command
             self.events = events
+            self.taskID = attach
+            self.attaching = attach != nil
+        }
+
+        func registered(_ driver: SchedulerDriver, frameworkID: FrameworkID) async {
+            note("keel run: subscribed as framework \(frameworkID.value)")
+            guard attaching, let taskID else { return }
+            note("keel run: attaching to \(taskID.value)")
+            do { try await driver.reconcile([ReconcileRequest.Task(taskID: taskID)]) } catch {
+                note("keel run: reconciliation failed: \(error)")
+                events.yield(.exit(1))
+            }
         }
 
         func resourceOffers(_ driver: SchedulerDriver, offers: [Offer]) async {
+            if attaching {
+                try? await driver.decline(offers.map(\.id), filters: Filters(refuseSeconds: 3600))
+                return
+            }
             for offer in offers {
                 guard taskID == nil, offer.resources.contains(needed) else {
                     try? await driver.decline([offer.id], filters: Filters(refuseSeconds: taskID == nil ? 1 : 60))
                     continue
                 }
                 let id = TaskID("keel-run-\(UUID().uuidString.prefix(8).lowercased())")
+                let frameworkID = await driver.frameworkID?.value ?? "?"
+                note("keel run: task \(id.value) (reattach with: keel run --framework-id \(frameworkID) --attach \(id.value))")
                 taskID = id
                 agentID = offer.agentID
                 note("keel run: launching \(id.value) on \(offer.hostname) (\(needed))")
@@ -130,8 +156,15 @@ enum RunCommand {
     }
 
     static func run(_ arguments: [String]) async throws -> Int32 {
-        let flags = try Flags(arguments, known: ClientOptions.flags + ["cpus", "mem", "role"], allowRest: true)
-        guard !flags.rest.isEmpty, !flags.rest[0].isEmpty else { throw UsageError(message: "missing the command after --") }
+        let flags = try Flags(arguments, known: ClientOptions.flags + ["cpus", "mem", "role", "framework-id", "attach"],
+                              allowRest: true)
+        let attach = flags["attach"].map(TaskID.init)
+        if attach != nil {
+            guard flags["framework-id"] != nil else { throw UsageError(message: "--attach needs --framework-id") }
+            guard flags.rest.isEmpty else { throw UsageError(message: "--attach follows an existing task: give no command") }
+        } else {
+            guard !flags.rest.isEmpty, !flags.rest[0].isEmpty else { throw UsageError(message: "missing the command after --") }
+        }
         let client = try ClientOptions(flags, name: "keel-run")
         let master = client.master
         let cpus = try flags.positive("cpus") ?? 0.1
@@ -145,7 +178,7 @@ enum RunCommand {
             throw UsageError(message: "flags --cpus/--mem: \(error)")
         }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        let program: CommandInfo.Program = flags.rest.count == 1 ? .shell(flags.rest[0]) : .argv(flags.rest)
+        let program: CommandInfo.Program = flags.rest.count <= 1 ? .shell(flags.rest.first ?? "true") : .argv(flags.rest)
         let command = CommandInfo(program, environment: [EnvironmentVariable(name: "PATH", value: path)])
 
         setenv("KEEL_LOG_LEVEL", "warning", 0)
@@ -155,8 +188,9 @@ enum RunCommand {
         let (events, continuation) = AsyncStream<Event>.makeStream()
         let signalStream = signals.stream
         let forward = Task { for await number in signalStream { continuation.yield(.signal(number)) } }
-        let scheduler = OneShot(needed: needed, command: command, events: continuation)
-        let driver = SchedulerDriver(framework: FrameworkInfo(name: "keel-run", roles: [role]), scheduler: scheduler,
+        let scheduler = OneShot(needed: needed, command: command, attach: attach, events: continuation)
+        let framework = FrameworkInfo(id: flags["framework-id"].map(FrameworkID.init), name: "keel-run", roles: [role])
+        let driver = SchedulerDriver(framework: framework, scheduler: scheduler,
                                      configuration: SchedulerDriverConfiguration(master: master), actorSystem: system)
         note("keel run: subscribing to the master at \(master)…")
         // Subscribing retries until the master answers; signals and a deadline must still end it.

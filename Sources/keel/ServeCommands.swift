@@ -6,6 +6,7 @@ import KeelCore
 import KeelLog
 import KeelMaster
 import KeelProtocol
+import KeelStorage
 
 /// `keel master`, `keel agent` and `keel dev`: long-running nodes that stop cleanly on SIGINT or SIGTERM.
 enum ServeCommands {
@@ -46,16 +47,30 @@ enum ServeCommands {
         let signals = TerminationSignals()
         let system = try KeelActorSystem(file.actorSystemConfiguration())
         registerWireTypes(on: system)
-        let configuration = file.masterConfiguration()
+        var configuration = file.masterConfiguration()
+        var store: FileStateStore?
+        if let directory = file.stateDirectory {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let opened = try await FileStateStore(directory: directory)
+            configuration.stateStore = opened
+            store = opened
+        } else {
+            printError("keel master: no stateDirectory configured: the registrar keeps its state in memory, and a "
+                       + "restarted master forgets its agents")
+        }
         let master = try system.makeActor(named: "master") {
             MasterActor(actorSystem: system, configuration: configuration, logger: Logger(label: "keel.master", level: file.logLevel))
         }
+        // Fail fast on a damaged state directory rather than refusing agents later.
+        try await master.whenLocal { try await $0.recoverRegistry() }
         await master.whenLocal { $0.startTimers() }
-        say("keel master listening on \(system.endpoint) (cluster \(file.clusterName), policy \(file.policy.rawValue))")
+        say("keel master listening on \(system.endpoint) (cluster \(file.clusterName), policy \(file.policy.rawValue), "
+            + "state \(file.stateDirectory ?? "in memory"))")
         let signal = await signals.next()
         say("keel master: signal \(signal), shutting down")
         await master.whenLocal { $0.stopTimers() }
         await system.shutdown()
+        await store?.close()
         signals.cancel()
     }
 

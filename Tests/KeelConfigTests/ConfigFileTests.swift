@@ -45,8 +45,10 @@ struct MasterConfigFileTests {
         let config = try master("""
             { "host": "0.0.0.0", "port": 6060, "advertisedHost": "10.0.0.1", "clusterName": "prod",
               "sharedSecretFile": "\(secret)", "allocationInterval": "250ms", "agentPingTimeout": 30,
-              "policy": "strictPriority", "logLevel": "debug" }
+              "policy": "strictPriority", "logLevel": "debug", "stateDirectory": "/var/lib/keel",
+              "agentReregistrationTimeout": "2m", "unreachableAgentMaxAge": "1h" }
             """)
+        #expect(config.stateDirectory == "/var/lib/keel")
         #expect(config.host == "0.0.0.0" && config.port == 6060 && config.advertisedHost == "10.0.0.1")
         #expect(config.clusterName == "prod" && config.sharedSecretFile == secret && config.sharedSecret == Array("s3cret".utf8))
         #expect(config.allocationInterval == .milliseconds(250) && config.agentPingTimeout == .seconds(30))
@@ -58,6 +60,13 @@ struct MasterConfigFileTests {
         let settings = config.masterConfiguration()
         #expect(settings.allocationInterval == .milliseconds(250) && settings.agentPingTimeout == .seconds(30))
         #expect(settings.agentPingInterval == .seconds(6) && settings.allocationPolicy.rawValue == "strictPriority")
+        #expect(settings.agentReregistrationTimeout == .seconds(120) && settings.unreachableAgentMaxAge == .seconds(3600))
+    }
+
+    @Test func stateDirectoryMustBeAbsolute() {
+        #expect(masterError(#"{"stateDirectory": "var/keel"}"#) == """
+            master.json: key "stateDirectory": expected an absolute path, got "var/keel"
+            """)
     }
 
     @Test func durationForms() throws {
@@ -70,7 +79,8 @@ struct MasterConfigFileTests {
     @Test func rejectsUnknownKey() {
         #expect(masterError(#"{"prot": 1}"#) == """
             master.json: key "prot": unknown key (known keys: host, port, advertisedHost, clusterName, sharedSecretFile, \
-            allocationInterval, agentPingTimeout, policy, logLevel)
+            allocationInterval, agentPingTimeout, policy, logLevel, stateDirectory, agentReregistrationTimeout, \
+            unreachableAgentMaxAge)
             """)
     }
 

@@ -1,59 +1,6 @@
 import Foundation
 import Testing
 
-/// Runs a built `keel` binary (next to the test bundle) and collects what it prints.
-private enum KeelBinary {
-    static var url: URL {
-        // .build/<config>/KeelPackageTests.xctest → .build/<config>/keel
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("keel")
-    }
-
-    /// Reads `handle` line by line on a thread of its own (never blocking the cooperative pool) until `stop` says so
-    /// or the pipe closes; returns the lines read.
-    static func readLines(_ handle: FileHandle, until stop: @escaping @Sendable (String) -> Bool) async -> [String] {
-        await withCheckedContinuation { (continuation: CheckedContinuation<[String], Never>) in
-            Thread {
-                var lines: [String] = []
-                var bytes: [UInt8] = []
-                var byte: UInt8 = 0
-                while read(handle.fileDescriptor, &byte, 1) == 1 {
-                    guard byte == UInt8(ascii: "\n") else { bytes.append(byte); continue }
-                    let line = String(decoding: bytes, as: UTF8.self)
-                    bytes.removeAll()
-                    lines.append(line)
-                    if stop(line) { break }
-                }
-                continuation.resume(returning: lines)
-            }.start()
-        }
-    }
-
-    /// Runs `keel` with `arguments` to completion and returns its standard output's lines (exit status 0 required).
-    static func output(_ arguments: [String]) async throws -> [String] {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let lines = await readLines(pipe.fileHandleForReading) { _ in false }
-        let status = await wait(process)
-        #expect(status == 0, "keel \(arguments.joined(separator: " ")) exited with \(status): \(lines)")
-        return lines
-    }
-
-    /// Waits for `process` to exit, off the cooperative pool.
-    static func wait(_ process: Process) async -> Int32 {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            Thread {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
-            }.start()
-        }
-    }
-}
-
 @Suite("keel dev + keel run as OS processes")
 struct DevRunTests {
     @Test(.timeLimit(.minutes(2)))
