@@ -9,7 +9,7 @@ import KeelProtocol
 enum RunCommand {
     static let help = """
         usage: keel run [--master HOST:PORT] [--cluster NAME] [--secret-file F] [--host H] [--cpus N] [--mem MB]
-                        [--role R] [--framework-id ID] -- COMMAND [ARG…]
+                        [--role R] [--agent ID] [--framework-id ID] -- COMMAND [ARG…]
                keel run --framework-id ID --attach TASK [client flags]
 
         Launches COMMAND as a task on the cluster, copies its stdout and stderr here as it runs, prints every state
@@ -20,6 +20,7 @@ enum RunCommand {
           --cpus N             CPUs for the task (default 0.1)
           --mem MB             memory in MiB (default 32)
           --role R             the role to run as (default *)
+          --agent ID           run on this agent only (see keel agents)
           --framework-id ID    subscribe as this existing framework (a failover: its tasks are kept)
           --attach TASK        with --framework-id: launch nothing; reconcile TASK (launched by an earlier
                                keel run that was interrupted), follow it and exit with its exit code
@@ -54,8 +55,13 @@ enum RunCommand {
         /// reconciled and followed.
         private let attaching: Bool
 
-        init(needed: Resources, command: CommandInfo, attach: TaskID?, events: AsyncStream<Event>.Continuation) {
+        /// Only offers of this agent are used (`--agent`).
+        let agent: AgentID?
+
+        init(needed: Resources, command: CommandInfo, agent: AgentID?, attach: TaskID?,
+             events: AsyncStream<Event>.Continuation) {
             self.needed = needed
+            self.agent = agent
             self.command = command
             self.events = events
             self.taskID = attach
@@ -78,7 +84,7 @@ enum RunCommand {
                 return
             }
             for offer in offers {
-                guard taskID == nil, offer.resources.contains(needed) else {
+                guard taskID == nil, offer.resources.contains(needed), agent == nil || offer.agentID == agent else {
                     try? await driver.decline([offer.id], filters: Filters(refuseSeconds: taskID == nil ? 1 : 60))
                     continue
                 }
@@ -156,7 +162,7 @@ enum RunCommand {
     }
 
     static func run(_ arguments: [String]) async throws -> Int32 {
-        let flags = try Flags(arguments, known: ClientOptions.flags + ["cpus", "mem", "role", "framework-id", "attach"],
+        let flags = try Flags(arguments, known: ClientOptions.flags + ["cpus", "mem", "role", "agent", "framework-id", "attach"],
                               allowRest: true)
         let attach = flags["attach"].map(TaskID.init)
         if attach != nil {
@@ -188,7 +194,8 @@ enum RunCommand {
         let (events, continuation) = AsyncStream<Event>.makeStream()
         let signalStream = signals.stream
         let forward = Task { for await number in signalStream { continuation.yield(.signal(number)) } }
-        let scheduler = OneShot(needed: needed, command: command, attach: attach, events: continuation)
+        let scheduler = OneShot(needed: needed, command: command, agent: flags["agent"].map(AgentID.init),
+                                attach: attach, events: continuation)
         let framework = FrameworkInfo(id: flags["framework-id"].map(FrameworkID.init), name: "keel-run", roles: [role])
         let driver = SchedulerDriver(framework: framework, scheduler: scheduler,
                                      configuration: SchedulerDriverConfiguration(master: master), actorSystem: system)

@@ -46,6 +46,13 @@ struct DevRunTests {
         let tasks = try await KeelBinary.output(["tasks", "--master", master])
         #expect(tasks.contains { $0.contains("TASK_FAILED") && $0.contains("exited with status 7") }, "\(tasks)")
 
+        // --agent pins the task to one agent (the last one listed, whichever got the first task).
+        let agentID = try #require(agents.last?.split(separator: " ").first.map(String.init))
+        let pinned = try await KeelBinary.output(["run", "--master", master, "--agent", agentID, "--", "echo pinned"])
+        #expect(pinned == ["pinned"])
+        let after = try await KeelBinary.output(["tasks", "--master", master])
+        #expect(after.filter { $0.contains("TASK_FINISHED") && $0.contains(agentID) }.count == 1, "\(after)")
+
         kill(dev.processIdentifier, SIGTERM)
         let devStatus = await KeelBinary.wait(dev)
         #expect(devStatus == 0)
