@@ -16,12 +16,14 @@ let package = Package(
         .library(name: "KeelTesting", targets: ["KeelTesting"]),
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
         .library(name: "KeelContainer", targets: ["KeelContainer"]),
+        .library(name: "KeelIsolation", targets: ["KeelIsolation"]),
         .library(name: "KeelAgent", targets: ["KeelAgent"]),
         .library(name: "KeelMaster", targets: ["KeelMaster"]),
         .library(name: "KeelFramework", targets: ["KeelFramework"]),
         .library(name: "KeelProtocol", targets: ["KeelProtocol"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-bench", targets: ["keel-bench"]),
+        .executable(name: "keel-launcher", targets: ["keel-launcher"]),
     ],
     targets: [
         // Structured, leveled logging used by every other module.
@@ -40,8 +42,18 @@ let package = Package(
         .target(name: "KeelStorage", dependencies: ["KeelLog", "KeelCodec"]),
         // Containerizers: launch, supervise and kill executors (POSIX now; Linux isolation later).
         .target(name: "KeelContainer", dependencies: ["KeelLog", "KeelCore", "CKeelLinux"]),
+        // libcap (capability sets), from the system: apt-get install libcap-dev.
+        .systemLibrary(name: "CLibcap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        // Linux calls the Glibc module hides behind _GNU_SOURCE (unshare, mount, prctl, ioctl), for the launcher.
+        .target(name: "CKeelLauncher"),
+        // The launcher's wire format (argv and error reports), shared by the containerizer and keel-launcher.
+        .target(name: "KeelLaunch"),
+        // The Linux containerizer: cgroups v1/v2, namespaces and capabilities through keel-launcher.
+        .target(name: "KeelIsolation", dependencies: ["KeelContainer", "KeelLaunch", "KeelLog", "KeelCore"]),
+        // The tiny process that enters namespaces and cgroups, drops capabilities and execs a task.
+        .executableTarget(name: "keel-launcher", dependencies: ["KeelLaunch", "CKeelLauncher", "CLibcap"]),
         // The agent: host resource detection now; the agent actor with the cluster (issue 5).
-        .target(name: "KeelAgent", dependencies: ["KeelCore", "KeelLog", "KeelContainer", "KeelProtocol", "KeelActors"]),
+        .target(name: "KeelAgent", dependencies: ["KeelCore", "KeelLog", "KeelContainer", "KeelIsolation", "KeelProtocol", "KeelActors"]),
         // The master: agents, frameworks, offers, tasks (issue 5).
         .target(name: "KeelMaster", dependencies: ["KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog", "KeelStorage", "KeelCodec"]),
         // The framework SDK: a scheduler driver for frameworks written as actors.
@@ -57,7 +69,7 @@ let package = Package(
         .target(name: "KeelConfig", dependencies: ["KeelActors", "KeelCore", "KeelMaster", "KeelAgent", "KeelLog", "KeelAllocator"]),
 
         .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting", "KeelCore", "KeelProtocol", "KeelFramework", "KeelConfig", "KeelMaster", "KeelAgent"]),
-        .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux"]),
+        .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux", "KeelContainer", "KeelIsolation"]),
         // A helper process used by the multi-process actor tests and the rpc benchmark.
         .executableTarget(name: "keel-actor-peer", dependencies: ["KeelActors", "KeelLog", "KeelTesting"]),
 
@@ -72,6 +84,7 @@ let package = Package(
         .testTarget(name: "KeelFrameworkTests", dependencies: ["KeelFramework", "KeelProtocol", "KeelCore", "KeelActors", "KeelLog"]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelLog"]),
         .testTarget(name: "KeelContainerTests", dependencies: ["KeelContainer", "KeelCore", "KeelLog"]),
+        .testTarget(name: "KeelIsolationTests", dependencies: ["KeelIsolation", "KeelLaunch", "KeelContainer", "KeelLog"]),
         .testTarget(name: "KeelAllocatorTests", dependencies: ["KeelAllocator", "KeelCore"]),
         .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelCore"]),
         .testTarget(name: "KeelProtocolTests", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelCodec"]),
