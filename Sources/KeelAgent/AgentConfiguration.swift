@@ -1,5 +1,6 @@
 import KeelActors
 import KeelCore
+import KeelIsolation
 import KeelProtocol
 
 /// Settings of an ``AgentActor`` (Mesos' agent flags). Every field but the master endpoint and the work directory
@@ -34,6 +35,10 @@ public struct AgentConfiguration: Sendable {
     /// Grace period between SIGTERM and SIGKILL for tasks without a ``KillPolicy``. Default:
     /// ``KillPolicy/defaultGracePeriod`` (3 s).
     public var killGracePeriod: Duration
+    /// Which containerizer runs tasks when none is passed to the agent. Default: ``IsolationMode/auto`` (Linux
+    /// isolation when root with cgroups, else POSIX with one warning). The agent advertises the one in force as the
+    /// attribute `keel.isolation`.
+    public var isolation: IsolationMode
 
     /// A configuration with the documented defaults.
     public init(
@@ -48,8 +53,10 @@ public struct AgentConfiguration: Sendable {
         registrationBackoffMax: Duration = .seconds(60),
         statusUpdateRetryInitial: Duration = .seconds(10),
         statusUpdateRetryMax: Duration = .seconds(600),
-        killGracePeriod: Duration = KillPolicy.defaultGracePeriod
+        killGracePeriod: Duration = KillPolicy.defaultGracePeriod,
+        isolation: IsolationMode = .auto
     ) {
+        self.isolation = isolation
         self.master = master
         self.masterName = masterName
         self.workDirectory = workDirectory
