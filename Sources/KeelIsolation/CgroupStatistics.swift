@@ -26,7 +26,8 @@ public enum CgroupStatistics {
     public static func files(_ version: CgroupHierarchy.Version) -> [(controller: String, file: String)] {
         switch version {
         case .v1:
-            [("cpuacct", "cpuacct.usage_user"), ("cpuacct", "cpuacct.usage_sys"), ("cpu", "cpu.stat"),
+            [("cpuacct", "cpuacct.usage"), ("cpuacct", "cpuacct.usage_user"), ("cpuacct", "cpuacct.usage_sys"),
+             ("cpu", "cpu.stat"),
              ("memory", "memory.usage_in_bytes"), ("memory", "memory.max_usage_in_bytes"),
              ("memory", "memory.limit_in_bytes"), ("pids", "pids.current")]
         case .v2:
@@ -43,8 +44,13 @@ public enum CgroupStatistics {
         let memory, peak, limit: UInt64?
         switch version {
         case .v1:
-            user = Double(number(files["cpuacct.usage_user"]) ?? 0) / 1e9
-            system = Double(number(files["cpuacct.usage_sys"]) ?? 0) / 1e9
+            // usage_user/usage_sys are sampled at timer ticks; cpuacct.usage is exact: split it in their ratio.
+            let tickUser = Double(number(files["cpuacct.usage_user"]) ?? 0)
+            let tickSystem = Double(number(files["cpuacct.usage_sys"]) ?? 0)
+            let total = number(files["cpuacct.usage"]).map { Double($0) } ?? (tickUser + tickSystem)
+            let userShare = tickUser + tickSystem > 0 ? tickUser / (tickUser + tickSystem) : 1
+            user = total * userShare / 1e9
+            system = total * (1 - userShare) / 1e9
             throttled = Double(cpu["throttled_time"] ?? 0) / 1e9
             memory = number(files["memory.usage_in_bytes"])
             peak = number(files["memory.max_usage_in_bytes"])

@@ -50,7 +50,7 @@ import Testing
 
     @Test func parsesStatisticsAndOOMCounters() {
         let v1 = CgroupStatistics.usage(version: .v1, files: [
-            "cpuacct.usage_user": "1500000000\n", "cpuacct.usage_sys": "500000000\n",
+            "cpuacct.usage": "2000000000\n", "cpuacct.usage_user": "1200000000\n", "cpuacct.usage_sys": "400000000\n",
             "cpu.stat": "nr_periods 10\nnr_throttled 4\nthrottled_time 250000000\n",
             "memory.usage_in_bytes": "4096\n", "memory.max_usage_in_bytes": "8192\n",
             "memory.limit_in_bytes": "9223372036854771712\n", "pids.current": "3\n",
