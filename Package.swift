@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "KeelTesting", targets: ["KeelTesting"]),
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
         .library(name: "KeelContainer", targets: ["KeelContainer"]),
+        .library(name: "KeelIsolation", targets: ["KeelIsolation"]),
         .library(name: "KeelAgent", targets: ["KeelAgent"]),
         .library(name: "KeelMaster", targets: ["KeelMaster"]),
         .library(name: "KeelFramework", targets: ["KeelFramework"]),
@@ -24,6 +25,7 @@ let package = Package(
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-bench", targets: ["keel-bench"]),
         .executable(name: "keel-executor", targets: ["keel-executor"]),
+        .executable(name: "keel-launcher", targets: ["keel-launcher"]),
     ],
     targets: [
         // Structured, leveled logging used by every other module.
@@ -42,8 +44,18 @@ let package = Package(
         .target(name: "KeelStorage", dependencies: ["KeelLog", "KeelCodec"]),
         // Containerizers: launch, supervise and kill executors (POSIX now; Linux isolation later).
         .target(name: "KeelContainer", dependencies: ["KeelLog", "KeelCore", "CKeelLinux"]),
+        // libcap (capability sets), from the system: apt-get install libcap-dev.
+        .systemLibrary(name: "CLibcap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        // Linux calls the Glibc module hides behind _GNU_SOURCE (unshare, mount, prctl, ioctl), for the launcher.
+        .target(name: "CKeelLauncher"),
+        // The launcher's wire format (argv and error reports), shared by the containerizer and keel-launcher.
+        .target(name: "KeelLaunch"),
+        // The Linux containerizer: cgroups v1/v2, namespaces and capabilities through keel-launcher.
+        .target(name: "KeelIsolation", dependencies: ["KeelContainer", "KeelLaunch", "KeelLog", "KeelCore"]),
+        // The tiny process that enters namespaces and cgroups, drops capabilities and execs a task.
+        .executableTarget(name: "keel-launcher", dependencies: ["KeelLaunch", "CKeelLauncher", "CLibcap"]),
         // The agent: host resource detection now; the agent actor with the cluster (issue 5).
-        .target(name: "KeelAgent", dependencies: ["KeelCore", "KeelLog", "KeelContainer", "KeelProtocol", "KeelActors"]),
+        .target(name: "KeelAgent", dependencies: ["KeelCore", "KeelLog", "KeelContainer", "KeelIsolation", "KeelProtocol", "KeelActors"]),
         // The master: agents, frameworks, offers, tasks (issue 5).
         .target(name: "KeelMaster", dependencies: ["KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog", "KeelStorage", "KeelCodec"]),
         // The framework SDK: a scheduler driver for frameworks written as actors.
@@ -58,10 +70,10 @@ let package = Package(
         .target(name: "KeelProtocol", dependencies: ["KeelActors", "KeelCore", "KeelLog"]),
 
         // Config files of `keel master` and `keel agent`: strict JSON → master, agent and actor-system settings.
-        .target(name: "KeelConfig", dependencies: ["KeelActors", "KeelCore", "KeelMaster", "KeelAgent", "KeelLog", "KeelAllocator"]),
+        .target(name: "KeelConfig", dependencies: ["KeelActors", "KeelCore", "KeelMaster", "KeelAgent", "KeelLog", "KeelAllocator", "KeelIsolation"]),
 
         .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting", "KeelCore", "KeelProtocol", "KeelFramework", "KeelConfig", "KeelMaster", "KeelAgent", "KeelStorage"]),
-        .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux"]),
+        .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux", "KeelContainer", "KeelIsolation"]),
         // The reference custom executor: runs each task's command as a process; echoes framework messages.
         .executableTarget(name: "keel-executor", dependencies: ["KeelExecutor", "KeelContainer", "KeelProtocol", "KeelCore"]),
         // A helper process used by the multi-process actor tests and the rpc benchmark.
@@ -72,14 +84,15 @@ let package = Package(
         .testTarget(name: "KeelCryptoTests", dependencies: ["KeelCrypto"]),
         .testTarget(name: "KeelActorsTests", dependencies: ["KeelActors", "KeelLog", "KeelCodec", "KeelCrypto", "KeelTesting"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
-        .testTarget(name: "KeelAgentTests", dependencies: ["KeelAgent", "KeelCore", "KeelProtocol", "KeelActors", "KeelContainer", "KeelLog"]),
+        .testTarget(name: "KeelAgentTests", dependencies: ["KeelAgent", "KeelCore", "KeelProtocol", "KeelActors", "KeelContainer", "KeelLog", "KeelIsolation"]),
         .testTarget(name: "KeelMasterTests", dependencies: ["KeelMaster", "KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog", "KeelStorage"]),
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelTesting", "KeelFramework", "KeelProtocol", "KeelCore", "KeelActors", "KeelAgent", "KeelContainer"]),
         .testTarget(name: "KeelFrameworkTests", dependencies: ["KeelFramework", "KeelProtocol", "KeelCore", "KeelActors", "KeelLog"]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelLog"]),
         .testTarget(name: "KeelContainerTests", dependencies: ["KeelContainer", "KeelCore", "KeelLog"]),
+        .testTarget(name: "KeelIsolationTests", dependencies: ["KeelIsolation", "KeelLaunch", "KeelContainer", "KeelLog"]),
         .testTarget(name: "KeelAllocatorTests", dependencies: ["KeelAllocator", "KeelCore"]),
-        .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelCore", "KeelProtocol", "KeelActors", "KeelFramework"]),
+        .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelCore", "KeelProtocol", "KeelActors", "KeelFramework", "KeelIsolation"]),
         .testTarget(name: "KeelProtocolTests", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelCodec"]),
     ],
     swiftLanguageModes: [.v6]

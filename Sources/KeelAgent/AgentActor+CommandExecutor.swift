@@ -64,7 +64,8 @@ extension AgentActor {
             let containerID = try CommandTranslation.containerID(for: key.taskID, run: containerRuns)
             spec = ContainerSpec(id: containerID, command: program,
                                  environment: CommandTranslation.environment(command, key: key, agentID: agentID,
-                                                                            executorID: task.executorID))
+                                                                            executorID: task.executorID),
+                                 resources: Self.containerResources(task.info.resources))
             let handle = try await containerizer.launch(spec)
             tasks[key]?.sandbox = handle.sandboxDirectory
         } catch {
@@ -95,7 +96,9 @@ extension AgentActor {
         defer { groupTaskEnded(key, exit: exit) }
         let killed = tasks[key]?.killRequested == true
         let message = "Command " + termination.description
-        if killed {
+        if case .memory? = termination.limitation, !killed {
+            enqueue(key, .failed, reason: .containerLimitationMemory, message: message, exit: exit)
+        } else if killed {
             enqueue(key, .killed, message: message, exit: exit)
         } else if termination.succeeded {
             enqueue(key, .finished, message: message, exit: exit)
@@ -117,6 +120,16 @@ extension AgentActor {
         guard !running else { return }
         groupExecutors.remove(executor)
         notifyExecutorExited(executor, status: exit)
+    }
+
+    /// What the containerizer enforces for a task: `cpus`, `mem` (MiB) and `gpus` of its resources.
+    static func containerResources(_ resources: Resources) -> ContainerResources {
+        func amount(_ name: String) -> Double? {
+            let value = resources.scalar(named: name).doubleValue
+            return value > 0 ? value : nil
+        }
+        return ContainerResources(cpus: amount("cpus"), memoryBytes: amount("mem").map { UInt64($0 * 1_048_576) },
+                                  gpus: amount("gpus").map { Int($0) })
     }
 
     /// Marks a task killed and, once its container runs, sends SIGTERM then SIGKILL after the grace period. Sends

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import KeelActors
 import KeelCore
+import KeelIsolation
 import KeelProtocol
 
 extension AgentActor {
@@ -21,8 +22,10 @@ extension AgentActor {
         } else {
             resources = configuration.resources
         }
+        var attributes = Array(configuration.attributes).filter { $0.name != IsolationMode.attributeName }
+        attributes.append(Attribute(name: IsolationMode.attributeName, value: .text(containerizer.isolation.rawValue)))
         return AgentInfo(id: agentID, hostname: configuration.hostname ?? Self.machineHostname(), resources: resources,
-                         attributes: configuration.attributes)
+                         attributes: Attributes(attributes))
     }
 
     /// Registers (first time) or re-registers (with every task and its latest state) until the master admits the

@@ -3,6 +3,7 @@ import Foundation
 import KeelActors
 import KeelContainer
 import KeelCore
+import KeelIsolation
 import KeelLog
 import KeelProtocol
 
@@ -46,14 +47,21 @@ public distributed actor AgentActor: AgentService {
     /// Executors of task groups run by the built-in executor that still have a task running.
     var groupExecutors: Set<ExecutorKey> = []
 
-    /// An agent. `containerizer` defaults to a ``PosixContainerizer`` under ``AgentConfiguration/workDirectory``.
+    /// An agent. `containerizer` defaults to the one ``AgentConfiguration/isolation`` selects (Linux or POSIX) under
+    /// ``AgentConfiguration/workDirectory``.
     public init(actorSystem: KeelActorSystem, configuration: AgentConfiguration,
                 containerizer: (any Containerizer)? = nil, clock: any AgentClock = SystemAgentClock(),
                 logger: Logger = Logger(label: "keel.agent")) {
         self.actorSystem = actorSystem
         self.configuration = configuration
-        self.containerizer = containerizer
-            ?? PosixContainerizer(configuration: PosixContainerizerConfiguration(workDirectory: configuration.workDirectory))
+        if let containerizer {
+            self.containerizer = containerizer
+        } else {
+            let (chosen, warning) = configuration.isolation.makeContainerizer(
+                workDirectory: configuration.workDirectory, logger: logger)
+            if let warning { logger.warning(warning) }
+            self.containerizer = chosen
+        }
         self.clock = clock
         self.logger = logger
     }

@@ -1,5 +1,6 @@
 import KeelActors
 import KeelCore
+import KeelIsolation
 import KeelProtocol
 
 /// Settings of an ``AgentActor`` (Mesos' agent flags). Every field but the master endpoint and the work directory
@@ -40,6 +41,10 @@ public struct AgentConfiguration: Sendable {
     /// How long an executor told to shut down may take before its container is killed (Mesos'
     /// `--executor_shutdown_grace_period`). Default 5 s.
     public var executorShutdownGracePeriod: Duration = .seconds(5)
+    /// Which containerizer runs tasks when none is passed to the agent. Default: ``IsolationMode/auto`` (Linux
+    /// isolation when root with cgroups, else POSIX with one warning). The agent advertises the one in force as the
+    /// attribute `keel.isolation`.
+    public var isolation: IsolationMode
 
     /// A configuration with the documented defaults.
     public init(
@@ -54,8 +59,10 @@ public struct AgentConfiguration: Sendable {
         registrationBackoffMax: Duration = .seconds(60),
         statusUpdateRetryInitial: Duration = .seconds(10),
         statusUpdateRetryMax: Duration = .seconds(600),
-        killGracePeriod: Duration = KillPolicy.defaultGracePeriod
+        killGracePeriod: Duration = KillPolicy.defaultGracePeriod,
+        isolation: IsolationMode = .auto
     ) {
+        self.isolation = isolation
         self.master = master
         self.masterName = masterName
         self.workDirectory = workDirectory

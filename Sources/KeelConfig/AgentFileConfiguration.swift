@@ -2,6 +2,7 @@ import Foundation
 import KeelActors
 import KeelAgent
 import KeelCore
+import KeelIsolation
 import KeelLog
 
 /// An agent's configuration file (`keel agent --config agent.json`): a JSON object, every key optional.
@@ -9,7 +10,7 @@ import KeelLog
 /// ```json
 /// { "master": "10.0.0.1:5050", "host": "0.0.0.0", "port": 5051, "advertisedHost": "10.0.0.2",
 ///   "workDirectory": "/var/lib/keel/agent", "resources": "cpus:4;mem:8192", "attributes": "rack:r1",
-///   "killGracePeriod": "3s" }
+///   "killGracePeriod": "3s", "isolation": "auto" }
 /// ```
 public struct AgentFileConfiguration: Sendable, Equatable {
     /// The master's `host:port` (`master`). Default `127.0.0.1:5050`.
@@ -45,10 +46,12 @@ public struct AgentFileConfiguration: Sendable, Equatable {
     public var killGracePeriod: Duration = .seconds(3)
     /// Log level (`logLevel`). Default `info`.
     public var logLevel: LogLevel = .info
+    /// Which containerizer runs tasks (`isolation`: `auto`, `linux` or `posix`). Default `auto`.
+    public var isolation: IsolationMode = .auto
 
     /// The keys an agent file may hold.
     public static let keys = ["master", "host", "port", "advertisedHost", "clusterName", "sharedSecretFile", "workDirectory",
-                              "hostname", "resources", "attributes", "detectResources", "killGracePeriod", "logLevel"]
+                              "hostname", "resources", "attributes", "detectResources", "killGracePeriod", "logLevel", "isolation"]
 
     /// The defaults.
     public init() {}
@@ -87,6 +90,12 @@ public struct AgentFileConfiguration: Sendable, Equatable {
         if let detect = try reader.bool("detectResources") { detectResources = detect }
         if let grace = try reader.duration("killGracePeriod") { killGracePeriod = grace }
         if let level = try readLogLevel(reader) { logLevel = level }
+        if let text = try reader.string("isolation") {
+            guard let mode = IsolationMode(rawValue: text) else {
+                throw reader.fail("isolation", "expected auto, linux or posix, got \"\(text)\"")
+            }
+            isolation = mode
+        }
     }
 
     /// Reads and parses the file at `path`.
@@ -103,6 +112,7 @@ public struct AgentFileConfiguration: Sendable, Equatable {
     /// The agent's settings.
     public func agentConfiguration() -> AgentConfiguration {
         AgentConfiguration(master: master, workDirectory: workDirectory, hostname: hostname, resources: resources,
-                           attributes: attributes, detectResources: detectResources, killGracePeriod: killGracePeriod)
+                           attributes: attributes, detectResources: detectResources, killGracePeriod: killGracePeriod,
+                           isolation: isolation)
     }
 }

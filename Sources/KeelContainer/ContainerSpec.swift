@@ -24,6 +24,12 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public var workingDirectory: String?
     /// Resource limits applied before the task's program starts. Default: none (inherited from the agent).
     public var limits: ResourceLimits
+    /// What the task was given (cpus, memory, GPUs, pids), enforced by isolating containerizers; `nil` (the
+    /// default) means unlimited. The POSIX containerizer ignores it.
+    public var resources: ContainerResources?
+    /// Per-task Linux isolation overrides (capabilities, network, host name, user); `nil` (the default) takes the
+    /// containerizer's configuration. The POSIX containerizer ignores it.
+    public var linux: LinuxContainerOptions?
 
     /// A spec; everything but the ID and the command has a default.
     public init(
@@ -31,17 +37,21 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
         command: ContainerCommand,
         environment: [String: String] = [:],
         workingDirectory: String? = nil,
-        limits: ResourceLimits = ResourceLimits()
+        limits: ResourceLimits = ResourceLimits(),
+        resources: ContainerResources? = nil,
+        linux: LinuxContainerOptions? = nil
     ) {
         self.id = id
         self.command = command
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.limits = limits
+        self.resources = resources
+        self.linux = linux
     }
 
     /// Checks what can be checked without touching the file system.
-    func validate() throws(ContainerizerError) {
+    package func validate() throws(ContainerizerError) {
         func clean(_ text: String, _ what: String) throws(ContainerizerError) {
             if text.utf8.contains(0) { throw .invalidSpec(reason: "\(what) contains a NUL byte") }
         }

@@ -20,9 +20,14 @@ public struct ContainerTermination: Sendable, Hashable, Codable, CustomStringCon
     public var endedAt: Double
     /// Resource usage of the process and the descendants it waited for, from `wait4`; `nil` when unknown.
     public var usage: ResourceUsage?
+    /// The resource limit that ended the container (e.g. the memory limit: the kernel's OOM killer struck), or
+    /// `nil`. Only isolating containerizers set it.
+    public var limitation: ContainerLimitation?
 
     /// A termination record.
-    public init(status: Status, killed: Bool, startedAt: Double, endedAt: Double, usage: ResourceUsage?) {
+    public init(status: Status, killed: Bool, startedAt: Double, endedAt: Double, usage: ResourceUsage?,
+                limitation: ContainerLimitation? = nil) {
+        self.limitation = limitation
         self.status = status
         self.killed = killed
         self.startedAt = startedAt
@@ -54,11 +59,12 @@ public struct ContainerTermination: Sendable, Hashable, Codable, CustomStringCon
             base = "terminated by signal \(signal) (\(Self.signalName(signal)))" + (core ? ", core dumped" : "")
         case .unknown: base = "exit status unknown (reaped elsewhere)"
         }
-        return killed ? base + ", killed by the containerizer" : base
+        let limited = limitation.map { base + ", " + $0.description } ?? base
+        return killed ? limited + ", killed by the containerizer" : limited
     }
 
     /// Decodes a raw `wait` status word (the `WIFEXITED`/`WTERMSIG` macros are not importable).
-    static func status(fromWaitStatus raw: Int32) -> Status {
+    package static func status(fromWaitStatus raw: Int32) -> Status {
         let low = raw & 0x7f
         if low == 0 { return .exited(code: (raw >> 8) & 0xff) }
         return .signaled(signal: low, coreDumped: raw & 0x80 != 0)

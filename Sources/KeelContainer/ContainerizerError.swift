@@ -58,13 +58,13 @@ public enum ContainerizerError: Error, Sendable, Hashable, Codable, CustomString
     }
 
     /// `strerror(code)` as a Swift string.
-    static func message(_ code: Int32) -> String {
+    package static func message(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "errno \(code)" }
         return String(cString: text)
     }
 
     /// A ``systemCallFailed(call:path:errno:message:)`` for the current `errno`.
-    static func system(_ call: String, path: String? = nil, errno code: Int32 = errno) -> ContainerizerError {
+    package static func system(_ call: String, path: String? = nil, errno code: Int32 = errno) -> ContainerizerError {
         .systemCallFailed(call: call, path: path, errno: code, message: message(code))
     }
 }

@@ -6,12 +6,14 @@ import Foundation
 /// Turns a ``ContainerSpec`` into a ``PosixSpawn/Request``: looks up the executable, checks the working directory,
 /// creates the sandbox and opens its output files — everything that can fail for outside reasons fails here, with
 /// a precise ``ContainerizerError``, before anything is spawned.
-struct LaunchPlan {
-    var request: PosixSpawn.Request
-    var sandbox: String
+package struct LaunchPlan {
+    /// What to spawn.
+    package var request: PosixSpawn.Request
+    /// The sandbox directory (created).
+    package var sandbox: String
 
     /// Builds the plan; on failure removes what it created. On success the caller must call ``closeFiles()``.
-    init(spec: ContainerSpec, configuration: PosixContainerizerConfiguration) throws(ContainerizerError) {
+    package init(spec: ContainerSpec, configuration: PosixContainerizerConfiguration) throws(ContainerizerError) {
         try spec.validate()
         try spec.limits.validate()
         sandbox = configuration.containersDirectory + "/" + spec.id.value
@@ -57,13 +59,13 @@ struct LaunchPlan {
     }
 
     /// Closes the parent's copies of the output files (the child has its own).
-    func closeFiles() {
+    package func closeFiles() {
         close(request.standardOutput)
         close(request.standardError)
     }
 
     /// Removes a sandbox directory tree; errors are ignored (best effort clean-up).
-    static func removeSandbox(_ path: String) {
+    package static func removeSandbox(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)
     }
 

@@ -11,27 +11,30 @@ import Glibc
 /// (`POSIX_SPAWN_SETPGROUP` with group 0, so the group ID is the child's pid); an empty signal mask and *every*
 /// signal reset to its default action (`POSIX_SPAWN_SETSIGMASK`, `POSIX_SPAWN_SETSIGDEF`), so a signal the agent
 /// ignores (e.g. `SIGPIPE`) is not ignored by the task.
-enum PosixSpawn {
+package enum PosixSpawn {
     /// What to spawn.
-    struct Request {
+    package struct Request {
         /// The program's path (absolute, or relative to `workingDirectory`).
-        var path: String
+        package var path: String
         /// argv, including argv[0].
-        var arguments: [String]
+        package var arguments: [String]
         /// `KEY=value` strings.
-        var environment: [String]
+        package var environment: [String]
         /// Absolute directory the child starts in.
-        var workingDirectory: String
+        package var workingDirectory: String
         /// Descriptor that becomes the child's stdout.
-        var standardOutput: Int32
+        package var standardOutput: Int32
         /// Descriptor that becomes the child's stderr.
-        var standardError: Int32
-        /// Whether to close every inherited descriptor above 2.
-        var closeOtherDescriptors: Bool
+        package var standardError: Int32
+        /// Whether to close every inherited descriptor above 2 (above 3 with ``descriptor3``).
+        package var closeOtherDescriptors: Bool
+        /// A descriptor (not 3 itself) that becomes the child's descriptor 3 (the Linux launcher's error pipe);
+        /// `nil` (the default) for none.
+        package var descriptor3: Int32? = nil
     }
 
     /// Spawns `request`; returns the child's pid (also its process group ID).
-    static func spawn(_ request: Request) throws(ContainerizerError) -> pid_t {
+    package static func spawn(_ request: Request) throws(ContainerizerError) -> pid_t {
         guard let addChdir = GNUExtensions.addChdir else {
             throw .unsupported("posix_spawn_file_actions_addchdir_np (glibc 2.29 or newer)")
         }
@@ -46,8 +49,9 @@ enum PosixSpawn {
         if code == 0 { code = posix_spawn_file_actions_adddup2(&actions, request.standardOutput, 1) }
         if code == 0 { code = posix_spawn_file_actions_adddup2(&actions, request.standardError, 2) }
         if code == 0 { code = request.workingDirectory.withCString { addChdir(&actions, $0) } }
+        if code == 0, let extra = request.descriptor3 { code = posix_spawn_file_actions_adddup2(&actions, extra, 3) }
         if code == 0, request.closeOtherDescriptors, let closeFrom = GNUExtensions.addCloseFrom {
-            code = closeFrom(&actions, 3)
+            code = closeFrom(&actions, request.descriptor3 == nil ? 3 : 4)
         }
         guard code == 0 else { throw .system("posix_spawn_file_actions", errno: code) }
 

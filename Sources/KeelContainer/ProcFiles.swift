@@ -3,9 +3,9 @@ import Glibc
 #endif
 
 /// Small, allocation-light readers for `/proc`.
-enum ProcFiles {
+package enum ProcFiles {
     /// The whole (small) file as text, or `nil` when it cannot be read (e.g. the process is gone).
-    static func read(_ path: String, limit: Int = 4096) -> String? {
+    package static func read(_ path: String, limit: Int = 4096) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -23,7 +23,7 @@ enum ProcFiles {
     }
 
     /// Every numeric entry of `/proc`.
-    static func processIDs() -> [pid_t] {
+    package static func processIDs() -> [pid_t] {
         guard let directory = opendir("/proc") else { return [] }
         defer { closedir(directory) }
         var result: [pid_t] = []

@@ -21,17 +21,17 @@ import Synchronization
 /// to `SIG_IGN`), `wait4` fails with `ECHILD` and the exit is reported with an unknown status.
 ///
 /// The exit callbacks run on the reaper thread and must be quick and non-blocking (resume continuations).
-final class ProcessReaper: Sendable {
+package final class ProcessReaper: Sendable {
     /// How a child ended.
-    struct Exit: Sendable {
+    package struct Exit: Sendable {
         /// Its pid.
-        var pid: pid_t
+        package var pid: pid_t
         /// Decoded wait status.
-        var status: ContainerTermination.Status
+        package var status: ContainerTermination.Status
         /// Its `wait4` rusage; `nil` when the status is unknown.
-        var usage: ResourceUsage?
+        package var usage: ResourceUsage?
         /// When the reaper collected it (Unix seconds).
-        var time: Double
+        package var time: Double
     }
 
     private struct Entry {
@@ -45,7 +45,7 @@ final class ProcessReaper: Sendable {
     }
 
     /// The process-wide reaper.
-    static let shared = ProcessReaper()
+    package static let shared = ProcessReaper()
 
     private let state = Mutex(State())
     private let logger = Logger(label: "keel.container.reaper")
@@ -53,12 +53,12 @@ final class ProcessReaper: Sendable {
     private init() {}
 
     /// Number of spawned children whose exit has not been collected yet.
-    var outstanding: Int { state.withLock { $0.entries.count } }
+    package var outstanding: Int { state.withLock { $0.entries.count } }
 
     /// Runs `body` (which spawns one child and returns its pid), then watches that child and calls `onExit` once
     /// when it has been reaped. Starts the reaper thread on first use. If the child cannot be watched (out of file
     /// descriptors), it is killed and reaped here and the error is thrown: no child is ever left unsupervised.
-    func spawn(
+    package func spawn(
         _ body: () throws(ContainerizerError) -> pid_t,
         onExit: @escaping @Sendable (Exit) -> Void
     ) throws(ContainerizerError) -> pid_t {

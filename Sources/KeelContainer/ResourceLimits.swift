@@ -48,7 +48,7 @@ public struct ResourceLimits: Sendable, Hashable, Codable {
     public var isEmpty: Bool { entries.isEmpty }
 
     /// (name, `ulimit` flag, resource, unit in bytes, requested value) for every limit that is set.
-    var entries: [(name: String, flag: String, resource: Int32, unit: UInt64, value: UInt64)] {
+    package var entries: [(name: String, flag: String, resource: Int32, unit: UInt64, value: UInt64)] {
         var result: [(name: String, flag: String, resource: Int32, unit: UInt64, value: UInt64)] = []
         if let openFiles { result.append(("nofile", "n", Int32(RLIMIT_NOFILE.rawValue), 1, openFiles)) }
         if let coreFileBytes { result.append(("core", "c", Int32(RLIMIT_CORE.rawValue), 512, coreFileBytes)) }
@@ -61,7 +61,7 @@ public struct ResourceLimits: Sendable, Hashable, Codable {
 
     /// Rejects limits the shim could not apply: above `fs.nr_open` for open files, or — without root — above the
     /// agent's own hard limit (an unprivileged process cannot raise a hard limit).
-    func validate() throws(ContainerizerError) {
+    package func validate() throws(ContainerizerError) {
         let privileged = geteuid() == 0
         for entry in entries {
             if entry.resource == Int32(RLIMIT_NOFILE.rawValue), let maximum = Self.kernelMaximumOpenFiles,

@@ -4,6 +4,10 @@ import Glibc
 
 /// CPU time and memory of a container's processes.
 ///
+/// Under the Linux containerizer every figure comes from the container's cgroups (all its processes, live or
+/// exited): CPU from `cpuacct`/`cpu.stat`, ``residentBytes`` is the cgroup's memory usage, ``peakResidentBytes`` its
+/// peak (also while running), ``processes`` its `pids.current`.
+///
 /// While the container runs, the POSIX containerizer sums `/proc/<pid>/stat` over every process in the container's
 /// process group (including the CPU time of children those processes already waited for). After the main process
 /// ended, it is the `wait4` rusage of the main process and the descendants it waited for.
@@ -20,6 +24,11 @@ public struct ResourceUsage: Sendable, Hashable, Codable {
     public var processes: Int
     /// When the figures were taken, in seconds since the Unix epoch.
     public var timestamp: Double
+    /// Time the container's processes were throttled by a hard CPU quota, in seconds; `nil` when not measured
+    /// (the POSIX containerizer).
+    public var throttledCPUSeconds: Double?
+    /// The container's memory limit in bytes; `nil` when none is enforced.
+    public var memoryLimitBytes: UInt64?
 
     /// A usage sample.
     public init(
@@ -28,8 +37,12 @@ public struct ResourceUsage: Sendable, Hashable, Codable {
         residentBytes: UInt64,
         peakResidentBytes: UInt64?,
         processes: Int,
-        timestamp: Double
+        timestamp: Double,
+        throttledCPUSeconds: Double? = nil,
+        memoryLimitBytes: UInt64? = nil
     ) {
+        self.throttledCPUSeconds = throttledCPUSeconds
+        self.memoryLimitBytes = memoryLimitBytes
         self.userCPUSeconds = userCPUSeconds
         self.systemCPUSeconds = systemCPUSeconds
         self.residentBytes = residentBytes
@@ -42,7 +55,7 @@ public struct ResourceUsage: Sendable, Hashable, Codable {
     public var totalCPUSeconds: Double { userCPUSeconds + systemCPUSeconds }
 
     /// Usage from a `wait4` rusage (`ru_maxrss` is in KiB on Linux).
-    init(rusage usage: rusage, timestamp: Double) {
+    package init(rusage usage: rusage, timestamp: Double) {
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
         self.init(
             userCPUSeconds: seconds(usage.ru_utime),
@@ -78,8 +91,9 @@ public struct ResourceUsage: Sendable, Hashable, Codable {
 }
 
 /// Wall-clock time as Unix seconds.
-enum Clock {
-    static func unixNow() -> Double {
+package enum Clock {
+    /// Seconds since the Unix epoch.
+    package static func unixNow() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1_000_000_000

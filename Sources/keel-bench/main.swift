@@ -9,6 +9,7 @@ let usage = """
       rpc         actor-call round trip and throughput between two processes over loopback TCP,
                   against a bare socket ping-pong of the same payload (options: --quick)
       allocator   allocation cycle time over Mesos' DeclineOffers grid (options: --quick)
+      isolation   Linux containerizer launch+wait+destroy of /bin/true against the cgroup floor (root; --quick)
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -18,6 +19,8 @@ do {
         try await RPCBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "allocator":
         try AllocatorBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "isolation":
+        try await IsolationFloor.run(arguments: Array(arguments.dropFirst()))
     case "-h", "--help", "help":
         print(usage)
     default:

@@ -44,13 +44,15 @@ struct FairShareTests {
     func equalWeightsConvergeToEqualDominantShares(_ network: LocalCluster.Network) async throws {
         var configuration = LocalCluster.Configuration()
         configuration.network = network
-        configuration.agents = 2
-        configuration.agentResources = "cpus:2;mem:1024"
+        // One agent: each offer is everything left, so exactly one framework holds an offer at a time and every
+        // slot goes to whichever has the lower dominant share.
+        configuration.agents = 1
+        configuration.agentResources = "cpus:4;mem:2048"
         let cluster = try await LocalCluster.start(configuration)
         let (running, continuation) = AsyncStream<String>.makeStream()
         let a = try await cluster.startFramework(FrameworkInfo(name: "a"), scheduler: GreedyScheduler(name: "a", running: continuation))
         let b = try await cluster.startFramework(FrameworkInfo(name: "b"), scheduler: GreedyScheduler(name: "b", running: continuation))
-        // 2 agents × 2 cpus hold 8 slots of 0.5 cpus.
+        // 4 cpus hold 8 slots of 0.5 cpus.
         var counts: [String: Int] = [:]
         for await name in running {
             counts[name, default: 0] += 1

@@ -168,7 +168,8 @@ struct AgentConfigFileTests {
     @Test func rejectsUnknownKey() {
         #expect(agentError(#"{"resources": "cpus:1", "cpus": 2}"#) == """
             agent.json: key "cpus": unknown key (known keys: master, host, port, advertisedHost, clusterName, \
-            sharedSecretFile, workDirectory, hostname, resources, attributes, detectResources, killGracePeriod, logLevel)
+            sharedSecretFile, workDirectory, hostname, resources, attributes, detectResources, killGracePeriod, logLevel, \
+            isolation)
             """)
     }
 

@@ -1,0 +1,209 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CKeelLinux
+import Foundation
+import KeelContainer
+import KeelLaunch
+
+extension LinuxContainerizer {
+    /// Creates the sandbox and the cgroups, starts `keel-launcher` with `posix_spawn`, and returns once the task
+    /// `exec`ed — or throws what the launcher reported (nothing is left behind).
+    public func launch(_ spec: ContainerSpec) async throws(ContainerizerError) -> ContainerHandle {
+        let id = spec.id
+        let resources = spec.resources ?? ContainerResources()
+        let options = spec.linux ?? LinuxContainerOptions()
+        let capabilities = try LinuxCapabilities.numbers(options.capabilities ?? configuration.capabilities)
+        try spec.limits.validate()
+        let gpus = try reserve(id, gpus: resources.gpus ?? 0)
+        var plainSpec = spec
+        plainSpec.limits = ResourceLimits()  // the launcher applies rlimits itself: no shell shim
+        let plan: LaunchPlan
+        do {
+            plan = try LaunchPlan(spec: plainSpec, configuration: configuration.posix)
+        } catch {
+            _ = state.withLock { $0.slots.removeValue(forKey: id) }
+            throw error
+        }
+        defer { plan.closeFiles() }
+        let cgroups = cgroupPaths(id.value)
+        do {
+            try createCgroups(cgroups, resources: resources, gpus: gpus)
+        } catch {
+            await removeCgroups(cgroups)
+            _ = state.withLock { $0.slots.removeValue(forKey: id) }
+            LaunchPlan.removeSandbox(plan.sandbox)
+            throw error
+        }
+
+        var request = LaunchRequest()
+        request.cgroupProcs = cgroups.directories.map { $0 + "/cgroup.procs" }
+        request.rlimits = spec.limits.entries.map { ($0.resource, $0.value / $0.unit * $0.unit) }
+        let isolatedNetwork = options.isolatedNetwork ?? configuration.isolatedNetworkByDefault
+        request.namespaces = .init(pid: true, mount: true, uts: true, ipc: true, network: isolatedNetwork)
+        switch configuration.hostnamePolicy {
+        case .containerID: request.hostname = options.hostname ?? String(id.value.utf8.prefix(64)) ?? "keel"
+        case .fixed(let name): request.hostname = options.hostname ?? name
+        }
+        request.sandbox = plan.sandbox
+        request.user = options.user ?? configuration.user
+        request.group = options.group ?? configuration.group
+        request.capabilities = capabilities
+        request.noNewPrivileges = configuration.noNewPrivileges
+        request.workingDirectory = plan.request.workingDirectory
+        request.program = plan.request.path
+        request.arguments = plan.request.arguments
+
+        var spawn = plan.request
+        spawn.path = launcherPath
+        spawn.arguments = [launcherPath] + request.encoded()
+        let startedAt = Clock.unixNow()
+        let pid: pid_t
+        let report: [UInt8]
+        do throws(ContainerizerError) {
+            let (parentEnd, childEnd) = try Self.errorChannel()
+            spawn.descriptor3 = childEnd
+            do throws(ContainerizerError) {
+                pid = try ProcessReaper.shared.spawn({ [self] () throws(ContainerizerError) -> pid_t in
+                    let pid = try PosixSpawn.spawn(spawn)
+                    state.withLock {
+                        $0.slots[id] = .live(Record(
+                            pid: pid, sandbox: plan.sandbox, startedAt: startedAt, cgroups: cgroups,
+                            memoryLimit: resources.memoryBytes, pidNamespace: true, gpus: gpus))
+                    }
+                    return pid
+                }, onExit: { [self] exit in finished(id, exit) })
+            } catch {
+                close(parentEnd)
+                close(childEnd)
+                throw error
+            }
+            close(childEnd)
+            report = await Self.readAll(parentEnd)
+        } catch {
+            await removeCgroups(cgroups)
+            _ = state.withLock { $0.slots.removeValue(forKey: id) }
+            LaunchPlan.removeSandbox(plan.sandbox)
+            logger.info("container launch failed", ["container": id, "error": error.description])
+            throw error
+        }
+        guard report.isEmpty else {
+            let failure = Self.error(from: report, program: request.program, searchPath: configuration.posix.defaultSearchPath)
+            // The launcher exits with 127 after reporting: collect it, then remove everything.
+            _ = try? await destroy(id, removeSandbox: true)
+            logger.info("container launch failed", ["container": id, "error": failure.description])
+            throw failure
+        }
+        logger.debug("launched container", ["container": id, "pid": pid])
+        return ContainerHandle(id: id, pid: pid, sandboxDirectory: plan.sandbox, startedAt: startedAt)
+    }
+
+    /// Claims the ID (and `count` GPUs) for a launch.
+    private func reserve(_ id: ContainerID, gpus count: Int) throws(ContainerizerError) -> [Int] {
+        try state.withLock { (state) throws(ContainerizerError) -> [Int] in
+            guard state.slots[id] == nil else { throw .containerAlreadyExists(id.value) }
+            var gpus: [Int] = []
+            if count > 0 {
+                guard hierarchy.version == .v1, hierarchy.controllers["devices"] != nil else {
+                    throw .unsupported("GPU isolation needs the cgroup v1 devices controller")
+                }
+                let inUse = state.slots.values.reduce(into: Set<Int>()) { used, slot in
+                    switch slot {
+                    case .launching(let gpus): used.formUnion(gpus)
+                    case .live(let record): used.formUnion(record.gpus)
+                    }
+                }
+                guard let granted = GPUDevices.allocate(count, from: gpuIndices, inUse: inUse) else {
+                    throw .invalidSpec(reason: "\(count) GPUs requested, \(gpuIndices.count - inUse.count) free on this host")
+                }
+                gpus = granted
+            }
+            state.slots[id] = .launching(gpus: gpus)
+            return gpus
+        }
+    }
+
+    /// `mkdir` the container's cgroups (a stale one of the same name is killed and removed first) and write its
+    /// limits.
+    private func createCgroups(_ cgroups: Cgroups, resources: ContainerResources, gpus: [Int]) throws(ContainerizerError) {
+        if cgroups.directories.contains(where: CgroupFiles.exists) {
+            _ = CgroupFiles.destroySync(version: hierarchy.version, directories: cgroups.directories,
+                                        members: cgroups.members, freezer: cgroups.freezer)
+        }
+        for directory in cgroups.directories where mkdir(directory, 0o755) != 0 {
+            throw .system("mkdir", path: directory)
+        }
+        let writes = CgroupSettings.writes(
+            version: hierarchy.version, resources: resources, hardCPUQuota: configuration.hardCPUQuota,
+            cfsPeriod: configuration.cfsPeriodMicroseconds, defaultPidsLimit: configuration.defaultPidsLimit)
+        for write in writes {
+            guard let directory = cgroups.byController[write.controller] else { continue }
+            let path = directory + "/" + write.file
+            if write.optional, !CgroupFiles.exists(path) { continue }
+            do { try CgroupFiles.write(path, write.value) } catch where write.optional { continue }
+        }
+        if !gpuIndices.isEmpty, let devices = cgroups.byController["devices"], cgroups.directories.contains(devices) {
+            for rule in GPUDevices.denyRules(all: gpuIndices, allowed: gpus) {
+                try CgroupFiles.write(devices + "/devices.deny", rule)
+            }
+        }
+    }
+
+    /// A close-on-exec socket pair: (the containerizer's end, the launcher's descriptor 3).
+    private static func errorChannel() throws(ContainerizerError) -> (Int32, Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw .system("socketpair")
+        }
+        if fds[1] == 3 {  // posix_spawn's dup2(3, 3) would keep close-on-exec set: move it
+            let moved = fcntl(3, F_DUPFD_CLOEXEC, 4)
+            close(3)
+            guard moved >= 0 else {
+                close(fds[0])
+                throw .system("fcntl")
+            }
+            fds[1] = moved
+        }
+        return (fds[0], fds[1])
+    }
+
+    /// Reads `fd` to end-of-file on a Dispatch thread (never the cooperative pool), then closes it.
+    private static func readAll(_ fd: Int32) async -> [UInt8] {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var bytes: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 512)
+                while true {
+                    let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                    if got < 0, errno == EINTR { continue }
+                    if got <= 0 { break }
+                    bytes += buffer[0..<got]
+                }
+                close(fd)
+                continuation.resume(returning: bytes)
+            }
+        }
+    }
+
+    /// The ``ContainerizerError`` for a launcher report.
+    static func error(from report: [UInt8], program: String, searchPath: String) -> ContainerizerError {
+        guard let failure = LaunchFailure(decoding: report) else {
+            return .spawnFailed(executable: program, errno: 0,
+                                message: "keel-launcher: " + String(decoding: report, as: UTF8.self))
+        }
+        let message = ContainerizerError.message(failure.errno)
+        switch failure.call {
+        case "execve":
+            if failure.errno == ENOENT { return .executableNotFound(name: failure.detail, searchPath: searchPath) }
+            if failure.errno == EACCES || failure.errno == ENOEXEC { return .notExecutable(path: failure.detail, reason: message) }
+            return .spawnFailed(executable: failure.detail, errno: failure.errno, message: message)
+        case "chdir":
+            return .workingDirectoryUnavailable(path: failure.detail, errno: failure.errno, message: message)
+        case "arguments":
+            return .invalidSpec(reason: "keel-launcher: " + failure.detail)
+        default:
+            return .systemCallFailed(call: "keel-launcher: " + failure.call, path: failure.detail,
+                                     errno: failure.errno, message: message)
+        }
+    }
+}

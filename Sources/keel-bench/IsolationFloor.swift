@@ -1,0 +1,101 @@
+import Foundation
+import KeelContainer
+import KeelIsolation
+import KeelLog
+
+/// The Linux isolation floor: what creating a container's cgroups, attaching a process, exec'ing `/bin/true`,
+/// waiting and removing the cgroups costs with nothing else (no namespaces, sandbox or launcher), next to the
+/// ``LinuxContainerizer``'s own launch + wait + destroy of `/bin/true`. Needs root and cgroups.
+enum IsolationFloor {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Spawns per second of the floor: per run, `mkdir` a cgroup in every hierarchy the Linux containerizer uses,
+    /// `posix_spawn` `/bin/true`, write its pid to each `cgroup.procs` (ignored if it already exited), `waitpid`,
+    /// `rmdir`. Reusable by the full `keel-bench launch --isolation linux`.
+    static func isolationFloorSpawnsPerSecond(count: Int) throws -> Double {
+        guard let hierarchy = LinuxContainerizer.detectHierarchy() else { throw Failure(description: "no cgroups") }
+        let parent = "keel/bench-floor-\(getpid())"
+        let controllers = hierarchy.version == .v1 ? CgroupHierarchy.requiredV1 : ["cpu"]
+        for directory in hierarchy.directories(parent, controllers: controllers) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        defer { for directory in hierarchy.directories(parent, controllers: controllers) { rmdir(directory) } }
+        var argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { free(argv[0]) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        let start = ContinuousClock.now
+        for index in 0..<count {
+            let directories = hierarchy.directories("\(parent)/c\(index)", controllers: controllers)
+            for directory in directories where mkdir(directory, 0o755) != 0 {
+                throw Failure(description: "mkdir \(directory): errno \(errno)")
+            }
+            var pid: pid_t = 0
+            let code = posix_spawn(&pid, "/bin/true", nil, &attributes, &argv, environ)
+            guard code == 0 else { throw Failure(description: "posix_spawn: \(code)") }
+            for directory in directories {
+                let fd = open(directory + "/cgroup.procs", O_WRONLY)
+                if fd >= 0 {
+                    _ = "\(pid)".withCString { write(fd, $0, strlen($0)) }
+                    close(fd)
+                }
+            }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            for directory in directories {
+                while rmdir(directory) != 0 && errno == EBUSY {}
+            }
+        }
+        return Double(count) / seconds(ContinuousClock.now - start)
+    }
+
+    /// Launch + wait + destroy of `/bin/true` per second through the ``LinuxContainerizer`` (sandbox on
+    /// `workDirectory`).
+    static func containerizerSpawnsPerSecond(count: Int, workDirectory: String) async throws -> Double {
+        let containerizer = try LinuxContainerizer(
+            configuration: LinuxContainerizerConfiguration(workDirectory: workDirectory, rootName: "bench-\(getpid())"),
+            logger: Logger(label: "bench", level: .warning))
+        defer {
+            for directory in containerizer.hierarchy.directories(
+                containerizer.configuration.cgroupParent, controllers: CgroupHierarchy.requiredV1) { rmdir(directory) }
+        }
+        let start = ContinuousClock.now
+        for index in 0..<count {
+            let id = try ContainerID("true-\(index)")
+            _ = try await containerizer.launch(ContainerSpec(id: id, command: .argv(executable: "/bin/true", arguments: [])))
+            _ = try await containerizer.wait(id)
+            _ = try await containerizer.destroy(id, removeSandbox: true)
+        }
+        return Double(count) / seconds(ContinuousClock.now - start)
+    }
+
+    /// `keel-bench isolation [--quick] [--json]`.
+    static func run(arguments: [String]) async throws {
+        let count = arguments.contains("--quick") ? 100 : 500
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-isolation-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        _ = try isolationFloorSpawnsPerSecond(count: 20)  // warm-up
+        let floor = try isolationFloorSpawnsPerSecond(count: count)
+        let linux = try await containerizerSpawnsPerSecond(count: count, workDirectory: work)
+        let ratio = linux / floor
+        if arguments.contains("--json") {
+            print(#"{"benchmark":"isolation","count":\#(count),"containerizerPerSecond":\#(linux),"floorPerSecond":\#(floor),"ratio":\#(ratio)}"#)
+        } else {
+            print("isolation: LinuxContainerizer launch+wait+destroy of /bin/true: \(String(format: "%.0f", linux))/s")
+            print("           floor (mkdir cgroups + spawn + attach + wait + rmdir): \(String(format: "%.0f", floor))/s")
+            print("           ratio \(String(format: "%.2f", ratio)) (target >= 0.5), \(count) runs each")
+        }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// The same-run floor "create cgroups + attach + exec `/bin/true` + wait + remove", spawns per second.
+func isolationFloorSpawnsPerSecond(count: Int) throws -> Double {
+    try IsolationFloor.isolationFloorSpawnsPerSecond(count: count)
+}
