@@ -46,6 +46,7 @@ public distributed actor AgentActor: AgentService {
     var executorWatches: [ExecutorKey: WatchToken] = [:]
     /// Executors of task groups run by the built-in executor that still have a task running.
     var groupExecutors: Set<ExecutorKey> = []
+    var started = false
 
     /// An agent. `containerizer` defaults to the one ``AgentConfiguration/isolation`` selects (Linux or POSIX) under
     /// ``AgentConfiguration/workDirectory``.
@@ -70,7 +71,13 @@ public distributed actor AgentActor: AgentService {
 
     /// Starts registering with the master (retrying with backoff until admitted). Idempotent.
     public nonisolated func start() async {
-        await whenLocal { agent in agent.beginRegistration() }
+        await whenLocal { agent in
+            if !agent.started {
+                agent.started = true
+                agent.collectLeftoverSandboxes()
+            }
+            agent.beginRegistration()
+        }
     }
 
     /// Stops: no more (re-)registration or retries, every task killed with its grace period. With `unregister`, the

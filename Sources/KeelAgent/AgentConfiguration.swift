@@ -38,6 +38,10 @@ public struct AgentConfiguration: Sendable {
     /// How long a launched custom executor has to register before the agent destroys it and fails its tasks
     /// with `REASON_EXECUTOR_REGISTRATION_TIMEOUT` (Mesos' `--executor_registration_timeout`). Default 1 min.
     public var executorRegistrationTimeout: Duration = .seconds(60)
+    /// How many completed tasks' sandboxes the agent keeps on disk, readable through
+    /// ``KeelProtocol/AgentService/readTaskOutput(_:)``; older ones are deleted (Mesos' sandbox GC, by count rather
+    /// than by age). Leftovers of an earlier run of the agent count too: at start the newest are kept. Default 1,000.
+    public var completedSandboxCapacity: Int = 1_000
     /// How long an executor told to shut down may take before its container is killed (Mesos'
     /// `--executor_shutdown_grace_period`). Default 5 s.
     public var executorShutdownGracePeriod: Duration = .seconds(5)

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Dispatch
+import Foundation
+import KeelLog
 import KeelProtocol
 
 /// Reads windows of sandbox files on a private dispatch queue, so file I/O never runs on the cooperative pool.
@@ -16,6 +18,40 @@ struct SandboxReader: Sendable {
             queue.async { continuation.resume(returning: Self.readBlocking(path, offset: offset, count: count)) }
         }
         return try result.get()
+    }
+
+    /// Deletes a sandbox directory in the background (errors are logged: a sandbox that cannot be deleted is
+    /// only wasted disk).
+    func remove(_ path: String, logger: Logger) {
+        queue.async {
+            do { try FileManager.default.removeItem(atPath: path) } catch {
+                logger.warning("could not delete an old sandbox", ["path": path, "error": String(describing: error)])
+            }
+        }
+    }
+
+    /// Deletes all but the `keeping` most recently modified directories in `directory` that were last modified
+    /// before now (so sandboxes of tasks starting meanwhile are never touched), in the background.
+    func pruneLeftovers(in directory: String, keeping: Int, logger: Logger) {
+        let cutoff = Date()
+        queue.async {
+            let manager = FileManager.default
+            guard let names = try? manager.contentsOfDirectory(atPath: directory) else { return }
+            let dated = names.compactMap { name -> (path: String, modified: Date)? in
+                let path = directory + "/" + name
+                guard let attributes = try? manager.attributesOfItem(atPath: path),
+                      attributes[.type] as? FileAttributeType == .typeDirectory,
+                      let modified = attributes[.modificationDate] as? Date, modified < cutoff else { return nil }
+                return (path, modified)
+            }.sorted { $0.modified > $1.modified }
+            guard dated.count > keeping else { return }
+            for old in dated[keeping...] {
+                do { try manager.removeItem(atPath: old.path) } catch {
+                    logger.warning("could not delete an old sandbox", ["path": old.path, "error": String(describing: error)])
+                }
+            }
+            logger.info("deleted sandboxes left by an earlier run", ["count": dated.count - keeping, "kept": keeping])
+        }
     }
 
     private static func readBlocking(_ path: String, offset: UInt64, count: Int) -> Result<([UInt8], UInt64), AgentError> {

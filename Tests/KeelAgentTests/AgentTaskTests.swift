@@ -103,3 +103,37 @@ struct AgentTaskTests {
         }
     }
 }
+
+@Suite struct SandboxTests {
+    /// Runs `id` to FINISHED, acknowledging each update (so the agent forgets the task), and returns the last one.
+    func runAndForget(_ cluster: Cluster, _ id: String, _ line: String) async throws -> StatusUpdate {
+        try await cluster.run(try cluster.task(id, .shell(line)))
+        var last: StatusUpdate
+        repeat {
+            last = try await cluster.nextUpdate(id)
+            try await cluster.acknowledge(last)
+        } while !last.status.state.isTerminal
+        return last
+    }
+
+    func read(_ cluster: Cluster, _ id: String) async throws -> TaskOutputChunk {
+        try await cluster.agent.readTaskOutput(
+            TaskOutputRequest(frameworkID: cluster.framework.id ?? FrameworkID("fw-1"), taskID: TaskID(id), stream: .stdout, offset: 0))
+    }
+
+    @Test func completedOutputStaysReadableUntilItsSandboxIsCollected() async throws {
+        let cluster = try await Cluster(autoAcknowledge: false) { $0.completedSandboxCapacity = 1 }
+        defer { Task { await cluster.stop() } }
+        #expect(try await runAndForget(cluster, "first", "echo one").status.state == .finished)
+        let first = try await read(cluster, "first")
+        #expect(String(decoding: first.data, as: UTF8.self) == "one\n" && first.complete && first.size == 4)
+        let firstSandbox = try #require(try FileManager.default.contentsOfDirectory(atPath: cluster.workDirectory + "/containers").first)
+
+        #expect(try await runAndForget(cluster, "second", "echo two").status.state == .finished)
+        await #expect(throws: AgentError.unknownTask(FrameworkID("fw-1"), TaskID("first"))) { _ = try await read(cluster, "first") }
+        // Reads and deletions share one queue: once this read answered, the first sandbox is gone from disk.
+        #expect(String(decoding: try await read(cluster, "second").data, as: UTF8.self) == "two\n")
+        let left = try FileManager.default.contentsOfDirectory(atPath: cluster.workDirectory + "/containers")
+        #expect(left.count == 1 && !left.contains(firstSandbox), "\(left)")
+    }
+}
