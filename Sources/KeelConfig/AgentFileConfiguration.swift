@@ -1,6 +1,7 @@
 import Foundation
 import KeelActors
 import KeelAgent
+import KeelContainer
 import KeelCore
 import KeelLog
 
@@ -9,7 +10,7 @@ import KeelLog
 /// ```json
 /// { "master": "10.0.0.1:5050", "host": "0.0.0.0", "port": 5051, "advertisedHost": "10.0.0.2",
 ///   "workDirectory": "/var/lib/keel/agent", "resources": "cpus:4;mem:8192", "attributes": "rack:r1",
-///   "killGracePeriod": "3s" }
+///   "killGracePeriod": "3s", "isolation": "posix" }
 /// ```
 public struct AgentFileConfiguration: Sendable, Equatable {
     /// The master's `host:port` (`master`). Default `127.0.0.1:5050`.
@@ -45,10 +46,18 @@ public struct AgentFileConfiguration: Sendable, Equatable {
     public var killGracePeriod: Duration = .seconds(3)
     /// Log level (`logLevel`). Default `info`.
     public var logLevel: LogLevel = .info
+    /// How tasks are isolated (`isolation`): `posix` or `linux`. Default `posix`. Only ``supportedIsolations`` can
+    /// run; ``makeContainerizer()`` refuses the others with a message naming the key.
+    public var isolation: ContainerIsolation = .posix
 
     /// The keys an agent file may hold.
     public static let keys = ["master", "host", "port", "advertisedHost", "clusterName", "sharedSecretFile", "workDirectory",
-                              "hostname", "resources", "attributes", "detectResources", "killGracePeriod", "logLevel"]
+                              "hostname", "resources", "attributes", "detectResources", "killGracePeriod", "logLevel", "isolation"]
+
+    /// The isolations ``isolation`` may name.
+    public static let knownIsolations: [ContainerIsolation] = [.posix, .linux]
+    /// The isolations this build can run.
+    public static let supportedIsolations: [ContainerIsolation] = [.posix]
 
     /// The defaults.
     public init() {}
@@ -87,6 +96,12 @@ public struct AgentFileConfiguration: Sendable, Equatable {
         if let detect = try reader.bool("detectResources") { detectResources = detect }
         if let grace = try reader.duration("killGracePeriod") { killGracePeriod = grace }
         if let level = try readLogLevel(reader) { logLevel = level }
+        if let name = try reader.string("isolation") {
+            guard let kind = Self.knownIsolations.first(where: { $0.rawValue == name }) else {
+                throw reader.fail("isolation", "expected one of \(Self.knownIsolations.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
+            }
+            isolation = kind
+        }
     }
 
     /// Reads and parses the file at `path`.
@@ -104,5 +119,19 @@ public struct AgentFileConfiguration: Sendable, Equatable {
     public func agentConfiguration() -> AgentConfiguration {
         AgentConfiguration(master: master, workDirectory: workDirectory, hostname: hostname, resources: resources,
                            attributes: attributes, detectResources: detectResources, killGracePeriod: killGracePeriod)
+    }
+
+    /// The containerizer for ``isolation`` under ``workDirectory``.
+    ///
+    /// - Throws: ``ConfigError`` for the `isolation` key when this build cannot run that isolation.
+    public func makeContainerizer() throws(ConfigError) -> any Containerizer {
+        switch isolation {
+        case .posix:
+            return PosixContainerizer(configuration: PosixContainerizerConfiguration(workDirectory: workDirectory))
+        default:
+            throw ConfigError(file: "agent configuration", key: "isolation",
+                              message: "\"\(isolation)\" isolation is not supported by this build (supported: "
+                                  + "\(Self.supportedIsolations.map(\.rawValue).joined(separator: ", ")))")
+        }
     }
 }

@@ -66,11 +66,12 @@ enum ServeCommands {
         if let text = flags["master"] { file.master = try parseMaster(text) }
         if let host = flags["host"] { file.host = host }
         if let port = try flags.integer("port", in: 0...65535) { file.port = port }
+        let containerizer = try file.makeContainerizer()
         let signals = TerminationSignals()
         try FileManager.default.createDirectory(atPath: file.workDirectory, withIntermediateDirectories: true)
         let system = try KeelActorSystem(file.actorSystemConfiguration())
         registerWireTypes(on: system)
-        let agent = AgentActor(actorSystem: system, configuration: file.agentConfiguration(),
+        let agent = AgentActor(actorSystem: system, configuration: file.agentConfiguration(), containerizer: containerizer,
                                logger: Logger(label: "keel.agent", level: file.logLevel))
         await agent.start()
         say("keel agent listening on \(system.endpoint), registering with the master at \(file.master)")

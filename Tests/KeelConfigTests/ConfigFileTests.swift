@@ -1,5 +1,6 @@
 import Foundation
 import KeelConfig
+import KeelContainer
 import KeelCore
 import Testing
 
@@ -158,8 +159,20 @@ struct AgentConfigFileTests {
     @Test func rejectsUnknownKey() {
         #expect(agentError(#"{"resources": "cpus:1", "cpus": 2}"#) == """
             agent.json: key "cpus": unknown key (known keys: master, host, port, advertisedHost, clusterName, \
-            sharedSecretFile, workDirectory, hostname, resources, attributes, detectResources, killGracePeriod, logLevel)
+            sharedSecretFile, workDirectory, hostname, resources, attributes, detectResources, killGracePeriod, logLevel, \
+            isolation)
             """)
+    }
+
+    @Test func isolation() throws {
+        #expect(try agent("{}").isolation == .posix)
+        #expect(try agent(#"{"isolation": "posix"}"#).makeContainerizer().isolation == .posix)
+        #expect(agentError(#"{"isolation": "docker"}"#) == #"agent.json: key "isolation": expected one of posix, linux, got "docker""#)
+        let linux = try agent(#"{"isolation": "linux"}"#)
+        #expect(linux.isolation == .linux)
+        var message = ""
+        do { _ = try linux.makeContainerizer() } catch { message = "\(error)" }
+        #expect(message.contains("key \"isolation\"") && message.contains("not supported by this build"))
     }
 
     @Test func rejectsBadResourceText() throws {
