@@ -9,6 +9,9 @@ let usage = """
       rpc         actor-call round trip and throughput between two processes over loopback TCP,
                   against a bare socket ping-pong of the same payload (options: --quick)
       allocator   allocation cycle time over Mesos' DeclineOffers grid (options: --quick)
+      launch      /bin/true tasks through a master, an agent and a framework in three processes over TCP,
+                  against a posix_spawn + waitpid loop (options: --quick, --tasks N, --latency-tasks N,
+                  --isolation posix|linux)
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -18,6 +21,10 @@ do {
         try await RPCBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "allocator":
         try AllocatorBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "launch":
+        try await LaunchBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "node":
+        try await ClusterNode.run(arguments: Array(arguments.dropFirst()))
     case "-h", "--help", "help":
         print(usage)
     default:
