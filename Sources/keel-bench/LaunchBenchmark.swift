@@ -16,7 +16,9 @@ import KeelProtocol
 /// Tuning (legitimate, and printed): one big agent (`cpus:32;mem:32768`), tasks of `cpus:0.01;mem:8` so one offer
 /// holds every queued task; the framework keeps offers it does not use yet and accepts with a zero refuse filter, so
 /// the unused part is re-offered at once (the master allocates on every accept, decline and finished task); the
-/// periodic allocation runs every 50 ms instead of 1 s.
+/// periodic allocation runs every 50 ms instead of 1 s; sandboxes go to tmpfs (`/dev/shm`) where it exists — on this
+/// VM's ext4, creating thousands of sandbox directories (after earlier runs deleted thousands) made the agent spend
+/// most of its time in the inode allocator, halving the rate (`--work-dir` picks another place).
 enum LaunchBenchmark {
     static let agentResources = "cpus:32;mem:32768;disk:1024"
     static let taskResources = "cpus:0.01;mem:8"
@@ -27,6 +29,9 @@ enum LaunchBenchmark {
         var tasks = 2_000
         var latencyTasks = 100
         var isolation = "posix"
+        /// Where the agent's work directory (the task sandboxes) goes. Default: `/dev/shm` (tmpfs) where it exists,
+        /// so the figure measures Keel rather than the disk's inode allocator; else the system's temporary directory.
+        var workRoot = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : FileManager.default.temporaryDirectory.path
 
         init(arguments: [String]) throws {
             json = arguments.contains("--json")
@@ -49,6 +54,9 @@ enum LaunchBenchmark {
                         throw BenchError("--isolation: expected posix or linux")
                     }
                     isolation = value
+                case "--work-dir":
+                    guard let value = rest.popFirst(), value.hasPrefix("/") else { throw BenchError("--work-dir: expected an absolute path") }
+                    workRoot = value
                 default: throw BenchError("launch: unknown option \(argument)")
                 }
             }
@@ -56,7 +64,10 @@ enum LaunchBenchmark {
     }
 
     struct Result {
+        /// The faster of the floors measured before and after the cluster run (the stricter reference).
         var floorPerSecond = 0.0
+        var floorBefore = 0.0
+        var floorAfter = 0.0
         var tasksPerSecond = 0.0
         var latencies: [Double] = []
     }
@@ -64,8 +75,8 @@ enum LaunchBenchmark {
     static func run(arguments: [String]) async throws {
         let options = try Options(arguments: arguments)
         let floorCount = max(options.tasks, 500)
-        let floor = try spawnFloor(count: floorCount)
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-launch-\(getpid())").path
+        let floorBefore = try spawnFloor(count: floorCount)
+        let work = URL(fileURLWithPath: options.workRoot).appendingPathComponent("keel-bench-launch-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         var nodes: [NodeProcess] = []
         let outcome: Swift.Result<Result, any Error>
@@ -77,7 +88,9 @@ enum LaunchBenchmark {
         for node in nodes.reversed() { await node.stop() }
         try? FileManager.default.removeItem(atPath: work)
         var result = try outcome.get()
-        result.floorPerSecond = floor
+        result.floorBefore = floorBefore
+        result.floorAfter = try spawnFloor(count: floorCount)
+        result.floorPerSecond = max(result.floorBefore, result.floorAfter)
         report(result, options)
     }
 
@@ -143,7 +156,8 @@ enum LaunchBenchmark {
         let p99 = Bench.percentile(result.latencies, 0.99)
         if options.json {
             print(Bench.json([
-                ("tasks", options.tasks), ("isolation", options.isolation),
+                ("tasks", options.tasks), ("isolation", options.isolation), ("work_dir", options.workRoot),
+                ("floor_before_per_s", result.floorBefore), ("floor_after_per_s", result.floorAfter),
                 ("floor_spawn_per_s", result.floorPerSecond), ("tasks_per_s", result.tasksPerSecond), ("ratio", ratio),
                 ("latency_p50_ms", p50), ("latency_p99_ms", p99), ("latency_samples", result.latencies.count),
             ]))
@@ -151,8 +165,9 @@ enum LaunchBenchmark {
             print("launch benchmark — \(options.tasks) /bin/true tasks through one agent; master, agent and framework are "
                   + "separate processes over loopback TCP (\(options.isolation) isolation)")
             print("  tuning: agent \(agentResources), tasks \(taskResources), allocation interval \(allocationInterval), "
-                  + "unused offer parts re-offered at once (refuse filter 0 s)")
-            print("  floor: posix_spawn + waitpid of /bin/true   \(Int(result.floorPerSecond)) spawns/s")
+                  + "unused offer parts re-offered at once (refuse filter 0 s), sandboxes under \(options.workRoot)")
+            print("  floor: posix_spawn + waitpid of /bin/true   \(Int(result.floorPerSecond)) spawns/s (faster of before "
+                  + "\(Int(result.floorBefore)) and after \(Int(result.floorAfter)))")
             print("  tasks (submit → FINISHED acknowledged)      \(Int(result.tasksPerSecond)) tasks/s   ratio "
                   + "\(Bench.format(ratio, 2)) (target ≥ 0.5; Slurm ≈ 50 jobs/s)")
             print("  single task, sequential, submit → FINISHED  p50 \(Bench.format(p50, 2)) ms   p99 \(Bench.format(p99, 2)) ms "
