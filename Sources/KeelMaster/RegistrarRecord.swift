@@ -49,48 +49,66 @@ public struct RegisteredAgent: Sendable, Hashable, Codable {
 }
 
 /// The registrar's contents: every agent the master ever admitted, by ID. It is also the snapshot format.
+///
+/// Kept by ID, so applying a record costs O(1) whatever the cluster size; encoded as an array sorted by ID, so the
+/// snapshot does not depend on dictionary order.
 public struct Registry: Sendable, Hashable, Codable {
     /// The snapshot format this build writes and reads.
     public static let currentFormatVersion = 1
     /// The snapshot's format version.
     public var formatVersion: Int = Registry.currentFormatVersion
-    /// Agents sorted by ID (an array, so the encoding does not depend on dictionary order).
-    public private(set) var agents: [RegisteredAgent] = []
+    private var byID: [AgentID: RegisteredAgent] = [:]
+
+    /// Agents sorted by ID.
+    public var agents: [RegisteredAgent] { byID.values.sorted { $0.id < $1.id } }
 
     /// An empty registry.
     public init() {}
 
-    /// The agent with `id`, if known.
-    public subscript(id: AgentID) -> RegisteredAgent? {
-        index(of: id).map { agents[$0] }
+    private enum CodingKeys: String, CodingKey { case formatVersion, agents }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        formatVersion = try container.decode(Int.self, forKey: .formatVersion)
+        for agent in try container.decode([RegisteredAgent].self, forKey: .agents) { byID[agent.id] = agent }
     }
 
-    private func index(of id: AgentID) -> Int? {
-        var low = 0, high = agents.count
-        while low < high {
-            let mid = (low + high) / 2
-            if agents[mid].id < id { low = mid + 1 } else { high = mid }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(formatVersion, forKey: .formatVersion)
+        try container.encode(agents, forKey: .agents)
+    }
+
+    /// The agent with `id`, if known.
+    public subscript(id: AgentID) -> RegisteredAgent? { byID[id] }
+
+    /// Checks that `records`, applied in order, would all be accepted by ``apply(_:)``, without changing anything.
+    public func check(_ records: [RegistrarRecord]) throws(RegistrarError) {
+        var admitted = Set<AgentID>()
+        for record in records {
+            switch record {
+            case .admitted(let id, _, _): admitted.insert(id)
+            case .unreachable(let id, _), .gone(let id, _):
+                guard byID[id] != nil || admitted.contains(id) else {
+                    throw .unknownAgent(id, record: String(describing: record))
+                }
+            }
         }
-        return low < agents.count && agents[low].id == id ? low : nil
     }
 
     /// Applies one record. A record about an agent that was never admitted is refused (the log is inconsistent).
     public mutating func apply(_ record: RegistrarRecord) throws(RegistrarError) {
         switch record {
         case .admitted(let id, let info, let actor):
-            let agent = RegisteredAgent(id: id, info: info, actor: actor, status: .admitted, since: nil)
-            if let at = index(of: id) {
-                // Gone is terminal: a late admission record (a re-registration racing a removal) changes nothing.
-                if agents[at].status != .gone { agents[at] = agent }
-            } else {
-                agents.append(agent)
-                agents.sort { $0.id < $1.id }
-            }
+            // Gone is terminal: a late admission record (a re-registration racing a removal) changes nothing.
+            if byID[id]?.status == .gone { return }
+            byID[id] = RegisteredAgent(id: id, info: info, actor: actor, status: .admitted, since: nil)
         case .unreachable(let id, let time), .gone(let id, let time):
-            guard let at = index(of: id) else { throw .unknownAgent(id, record: String(describing: record)) }
-            if agents[at].status == .gone { return }
-            agents[at].status = { if case .gone = record { .gone } else { .unreachable } }()
-            agents[at].since = time
+            guard var agent = byID[id] else { throw .unknownAgent(id, record: String(describing: record)) }
+            if agent.status == .gone { return }
+            agent.status = { if case .gone = record { .gone } else { .unreachable } }()
+            agent.since = time
+            byID[id] = agent
         }
     }
 }
