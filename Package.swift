@@ -47,7 +47,8 @@ let package = Package(
         // The framework SDK: a scheduler driver for frameworks written as actors.
         .target(name: "KeelFramework", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelLog"]),
         // Public test support: fakes and reference actors for framework authors and Keel's own tests.
-        .target(name: "KeelTesting", dependencies: ["KeelActors", "KeelLog", "KeelCore", "KeelProtocol", "KeelMaster", "KeelAgent", "KeelFramework"]),
+        .target(name: "KeelTesting", dependencies: ["KeelActors", "KeelLog", "KeelCore", "KeelProtocol", "KeelMaster", "KeelAgent", "KeelFramework",
+                                                   "KeelContainer", "KeelAllocator"]),
         // Pluggable allocators: hierarchical weighted DRF, strict priority, weighted random.
         .target(name: "KeelAllocator", dependencies: ["KeelCore"]),
         // The cluster's wire contract: master, agent, scheduler and executor protocols and their messages.
@@ -69,7 +70,7 @@ let package = Package(
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
         .testTarget(name: "KeelAgentTests", dependencies: ["KeelAgent", "KeelCore", "KeelProtocol", "KeelActors", "KeelContainer", "KeelLog"]),
         .testTarget(name: "KeelMasterTests", dependencies: ["KeelMaster", "KeelProtocol", "KeelAllocator", "KeelCore", "KeelActors", "KeelLog", "KeelStorage"]),
-        .testTarget(name: "KeelClusterTests", dependencies: ["KeelTesting", "KeelFramework", "KeelProtocol", "KeelCore", "KeelActors"]),
+        .testTarget(name: "KeelClusterTests", dependencies: ["KeelTesting", "KeelFramework", "KeelProtocol", "KeelCore", "KeelActors", "KeelContainer"]),
         .testTarget(name: "KeelFrameworkTests", dependencies: ["KeelFramework", "KeelProtocol", "KeelCore", "KeelActors", "KeelLog"]),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelLog"]),
         .testTarget(name: "KeelContainerTests", dependencies: ["KeelContainer", "KeelCore", "KeelLog"]),
