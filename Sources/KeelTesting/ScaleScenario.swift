@@ -67,6 +67,8 @@ public enum ScaleScenario {
         public var registrationSeconds = 0.0
         /// Whether, after every task ended and every held offer was declined, the allocator showed nothing allocated.
         public var resourcesReturned = false
+        /// When ``resourcesReturned`` is false: what was still allocated.
+        public var allocationLeft = ""
         /// Peak resident set size of the whole process (master, agents and frameworks), MiB.
         public var peakRSSMiB = 0.0
         /// Resident set size growth while the master admitted the agents (master and agent state), MiB.
@@ -147,7 +149,7 @@ public enum ScaleScenario {
                 try? await driver.suppress()
                 await scheduler.releaseOffers(driver)
             }
-            result.resourcesReturned = await nothingAllocated(master)
+            (result.resourcesReturned, result.allocationLeft) = await nothingAllocated(master)
             result.peakRSSMiB = peakRSSMiB()
         } catch {
             await shutdown(drivers: drivers, agents: agents, master: master, nodes: [frameworkNode, agentNode, masterNode])
@@ -158,17 +160,19 @@ public enum ScaleScenario {
     }
 
     /// Whether the allocator holds no allocation: every task's resources and every declined offer came back. Offers
-    /// declined just now may still be on their way, so it looks a few times.
-    static func nothingAllocated(_ master: MasterActor) async -> Bool {
-        for _ in 0..<100 {
-            let allocated = await master.whenLocal { master in
-                master.allocatorSnapshot().agents.contains { !$0.allocations.isEmpty }
-            } ?? true
-            if !allocated { return true }
-            // Declines and the master's offers cross the network; let them land.
-            try? await Task.sleep(for: .milliseconds(20))
+    /// declined just now may still be on their way, so it looks again for up to 10 s.
+    static func nothingAllocated(_ master: MasterActor) async -> (Bool, String) {
+        var detail = ""
+        for _ in 0..<200 {
+            let (allocated, offers, live) = await master.whenLocal { master in
+                (master.allocatorSnapshot().agents.filter { !$0.allocations.isEmpty }.count, master.state.offers.count,
+                 master.state.tasks.values.reduce(0) { $0 + $1.values.filter { !$0.state.isTerminal }.count })
+            } ?? (-1, -1, -1)
+            if allocated == 0 { return (true, "") }
+            detail = "\(allocated) agents still allocated, \(offers) offers outstanding, \(live) live tasks"
+            try? await Task.sleep(for: .milliseconds(50))
         }
-        return false
+        return (false, detail)
     }
 
     private static func shutdown(drivers: [SchedulerDriver], agents: [AgentActor], master: MasterActor,

@@ -70,7 +70,7 @@ enum ScaleBenchmark {
                   + "(target < \(Int(targetRSSMiB)) MiB for the master); growth while agents registered "
                   + "\(Bench.format(result.registrationRSSGrowthMiB, 0)) MiB")
             print("  offers received by frameworks: \(result.offersReceived) in \(result.offerCalls) calls")
-            print("  all resources back in the allocator after the run: \(result.resourcesReturned ? "yes" : "NO")")
+            print("  all resources back in the allocator after the run: \(result.resourcesReturned ? "yes" : "NO: " + result.allocationLeft)")
         }
     }
 
