@@ -63,7 +63,8 @@ let package = Package(
         // The executor SDK: custom executors written as actors, registered with the agent that launched them.
         .target(name: "KeelExecutor", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelLog"]),
         // Public test support: fakes and reference actors for framework authors and Keel's own tests.
-        .target(name: "KeelTesting", dependencies: ["KeelActors", "KeelLog", "KeelCore", "KeelProtocol", "KeelMaster", "KeelAgent", "KeelFramework"]),
+        .target(name: "KeelTesting", dependencies: ["KeelActors", "KeelLog", "KeelCore", "KeelProtocol", "KeelMaster", "KeelAgent", "KeelFramework",
+                                                   "KeelContainer", "KeelAllocator"]),
         // Pluggable allocators: hierarchical weighted DRF, strict priority, weighted random.
         .target(name: "KeelAllocator", dependencies: ["KeelCore"]),
         // The cluster's wire contract: master, agent, scheduler and executor protocols and their messages.
@@ -73,7 +74,8 @@ let package = Package(
         .target(name: "KeelConfig", dependencies: ["KeelActors", "KeelCore", "KeelMaster", "KeelAgent", "KeelLog", "KeelAllocator", "KeelIsolation"]),
 
         .executableTarget(name: "keel", dependencies: ["KeelActors", "KeelLog", "KeelTesting", "KeelCore", "KeelProtocol", "KeelFramework", "KeelConfig", "KeelMaster", "KeelAgent", "KeelStorage"]),
-        .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux", "KeelContainer", "KeelIsolation"]),
+        .executableTarget(name: "keel-bench", dependencies: ["KeelActors", "KeelCodec", "KeelCore", "KeelAllocator", "KeelLog", "KeelTesting", "CKeelLinux",
+                                                            "KeelConfig", "KeelMaster", "KeelAgent", "KeelFramework", "KeelProtocol", "KeelContainer", "KeelIsolation"]),
         // The reference custom executor: runs each task's command as a process; echoes framework messages.
         .executableTarget(name: "keel-executor", dependencies: ["KeelExecutor", "KeelContainer", "KeelProtocol", "KeelCore"]),
         // A helper process used by the multi-process actor tests and the rpc benchmark.

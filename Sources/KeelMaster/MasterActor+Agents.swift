@@ -116,6 +116,7 @@ extension MasterActor {
         let now = configuration.clock.now()
         state.agents[id] = AgentRecord(id: id, info: info, actor: actor, state: .active, lastSeen: now, lastPing: now,
                                        executors: executorRecords)
+        if let admitted = state.agents[id] { scheduleCheck(admitted) }
         watch(actor) { master in await master.agentActorLost(id, actor: actor) }
         publish(.agentAdmitted(id))
     }
@@ -180,9 +181,20 @@ extension MasterActor {
         await markUnreachable(agentID)
     }
 
-    /// Pings active agents that are due and marks those silent past the timeout unreachable.
+    /// Pings active agents that are due and marks those silent past the timeout unreachable. Only agents whose entry in
+    /// ``agentChecks`` is due are looked at (a scan of every agent each tick cost 15% of a core at 50,000 agents).
     func checkAgents(now: ClockInstant) async {
-        for agent in state.agents.values.sorted(by: { $0.id < $1.id }) where agent.state == .active {
+        let timeout = configuration.agentPingTimeout, interval = configuration.agentPingInterval
+        var due: [AgentRecord] = []
+        for id in agentChecks.takeDue(now: now) {
+            guard let agent = state.agents[id], agent.state == .active else { continue }
+            if now >= agent.lastSeen.advanced(by: timeout) || now >= agent.lastPing.advanced(by: interval) {
+                due.append(agent)
+            } else {
+                scheduleCheck(agent)
+            }
+        }
+        for agent in due.sorted(by: { $0.id < $1.id }) {
             if now >= agent.lastSeen.advanced(by: configuration.agentPingTimeout) {
                 logger.notice("agent missed its pings", ["agent": agent.id])
                 await markUnreachable(agent.id)
@@ -196,7 +208,15 @@ extension MasterActor {
                     await master.whenLocal { $0.touch(id) }
                 }
             }
+            // Still active (pinged, or its unreachability could not be recorded): check it again when next due.
+            if let current = state.agents[agent.id], current.state == .active { scheduleCheck(current) }
         }
+    }
+
+    /// Enters the agent's next ping or timeout, whichever comes first, in ``agentChecks``.
+    func scheduleCheck(_ agent: AgentRecord) {
+        agentChecks.schedule(agent.id, at: min(agent.lastSeen.advanced(by: configuration.agentPingTimeout),
+                                               agent.lastPing.advanced(by: configuration.agentPingInterval)))
     }
 
     /// The agent is alive (it answered a ping or called the master).

@@ -78,8 +78,10 @@ extension MasterActor {
 
     public distributed func accept(_ request: AcceptRequest) async throws {
         let framework = try subscribed(request.frameworkID)
-        switch LaunchValidator.pool(request.offerIDs, frameworkID: request.frameworkID,
-                                    outstanding: state.offers.mapValues(\.offer)) {
+        // Only the named offers: copying every outstanding offer made each accept O(offers in the cluster).
+        var named: [OfferID: KeelProtocol.Offer] = [:]
+        for id in request.offerIDs { if let entry = state.offers[id] { named[id] = entry.offer } }
+        switch LaunchValidator.pool(request.offerIDs, frameworkID: request.frameworkID, outstanding: named) {
         case .failure(let problem):
             // The offers are consumed whatever the outcome: the framework's valid ones go back unfiltered.
             for id in Set(request.offerIDs) {
@@ -97,7 +99,7 @@ extension MasterActor {
     private func carryOut(_ request: AcceptRequest, pooled: PooledOffers, framework: FrameworkRecord) {
         let context = LaunchContext(frameworkID: framework.id, principal: framework.info.principal,
                                     agentID: pooled.agentID, role: pooled.role,
-                                    liveTaskIDs: state.liveTaskIDs(of: framework.id),
+                                    liveTaskIDs: state.liveTaskIDs(of: framework.id, among: Self.taskIDs(in: request.operations)),
                                     runningExecutors: state.executors(of: framework.id, on: pooled.agentID))
         let outcome = LaunchValidator.validate(request.operations, offered: pooled.resources, context: context)
         for error in outcome.taskErrors { refuse(error, framework: framework.id) }
@@ -122,6 +124,17 @@ extension MasterActor {
         }
         recover(outcome.remaining, framework: framework.id, agent: pooled.agentID, role: pooled.role,
                 filter: Self.refuseFilter(request.filters))
+    }
+
+    /// The IDs of the tasks an accept launches: the only ones the validator asks the live set about.
+    static func taskIDs(in operations: [KeelProtocol.Operation]) -> [TaskID] {
+        operations.flatMap { operation -> [TaskID] in
+            switch operation {
+            case .launch(let tasks): tasks.map(\.taskID)
+            case .launchGroup(_, let group): group.tasks.map(\.taskID)
+            case .reserve, .unreserve: []
+            }
+        }
     }
 
     /// Records one validated task as STAGING (and its executor, when new) and tells the framework.

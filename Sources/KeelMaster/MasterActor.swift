@@ -42,6 +42,8 @@ public distributed actor MasterActor: MasterService, OperatorService {
     var recoveringAgents: [AgentID: RegisteredAgent] = [:]
     /// When agents in ``recoveringAgents`` that did not re-register are marked unreachable.
     var reregistrationDeadline: ClockInstant?
+    /// When active agents are next due for a ping or their ping timeout (see ``checkAgents(now:)``).
+    var agentChecks = AgentCheckSchedule()
 
     /// A master on `actorSystem` configured by `configuration`.
     public init(actorSystem: KeelActorSystem, configuration: MasterConfiguration = MasterConfiguration(),

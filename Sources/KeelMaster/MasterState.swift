@@ -120,6 +120,13 @@ public struct MasterState: Sendable {
         Set((tasks[frameworkID] ?? [:]).values.filter { !$0.state.isTerminal }.map(\.info.taskID))
     }
 
+    /// Which of `candidates` are live (non-terminal, including unreachable) tasks of the framework: what
+    /// ``liveTaskIDs(of:)`` answers for them, in time proportional to `candidates` rather than to the framework's tasks.
+    public func liveTaskIDs(of frameworkID: FrameworkID, among candidates: some Sequence<TaskID>) -> Set<TaskID> {
+        guard let known = tasks[frameworkID] else { return [] }
+        return Set(candidates.filter { known[$0].map { !$0.state.isTerminal } ?? false })
+    }
+
     /// The framework's executors on an agent.
     public func executors(of frameworkID: FrameworkID, on agentID: AgentID) -> [ExecutorID: ExecutorInfo] {
         (agents[agentID]?.executors[frameworkID] ?? [:]).mapValues(\.info)

@@ -51,10 +51,10 @@ actor Registrar {
         guard !records.isEmpty else { return }
         await acquire()
         defer { release() }
-        var next = registry
+        // Checked first and applied in place once durable: applying to a copy copied the whole registry per append.
+        try registry.check(records)
         var encoded: [[UInt8]] = []
         for record in records {
-            try next.apply(record)
             do { encoded.append(try RegistrarCodec.encode(record)) } catch {
                 throw .storage(operation: "encode", reason: String(describing: error))
             }
@@ -62,7 +62,7 @@ actor Registrar {
         do { try await store.append(encoded) } catch {
             throw .storage(operation: "append", reason: String(describing: error))
         }
-        registry = next
+        for record in records { try registry.apply(record) }
         recordsSinceSnapshot += records.count
         if recordsSinceSnapshot >= compactionThreshold {
             // The batch is durable whatever happens here: a failed compaction is kept for the caller to log, and

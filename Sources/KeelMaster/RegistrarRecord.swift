@@ -53,7 +53,11 @@ public struct RegisteredAgent: Sendable, Hashable, Codable {
     public var since: Double?
 }
 
-/// The registrar's contents: every agent the master ever admitted, by ID. It is also the snapshot format.
+/// The registrar's contents: every agent the master ever admitted, by ID, plus role weights and quotas. It is also
+/// the snapshot format.
+///
+/// Agents are kept by ID, so applying a record costs O(1) whatever the cluster size; they are encoded as an array
+/// sorted by ID, so the snapshot does not depend on dictionary order.
 public struct Registry: Sendable, Hashable, Codable {
     /// The snapshot format this build writes; it also reads ``oldestReadableFormatVersion`` and later.
     public static let currentFormatVersion = 2
@@ -61,12 +65,14 @@ public struct Registry: Sendable, Hashable, Codable {
     public static let oldestReadableFormatVersion = 1
     /// The snapshot's format version.
     public var formatVersion: Int = Registry.currentFormatVersion
-    /// Agents sorted by ID (an array, so the encoding does not depend on dictionary order).
-    public private(set) var agents: [RegisteredAgent] = []
+    private var byID: [AgentID: RegisteredAgent] = [:]
     /// Roles with a weight other than 1, sorted by role.
     public private(set) var weights: [RoleWeight] = []
     /// Roles with a quota, sorted by role.
     public private(set) var quotas: [RoleQuota] = []
+
+    /// Agents sorted by ID.
+    public var agents: [RegisteredAgent] { byID.values.sorted { $0.id < $1.id } }
 
     /// An empty registry.
     public init() {}
@@ -77,37 +83,45 @@ public struct Registry: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         formatVersion = try container.decode(Int.self, forKey: .formatVersion)
-        agents = try container.decode([RegisteredAgent].self, forKey: .agents)
+        for agent in try container.decode([RegisteredAgent].self, forKey: .agents) { byID[agent.id] = agent }
         weights = try container.decodeIfPresent([RoleWeight].self, forKey: .weights) ?? []
         quotas = try container.decodeIfPresent([RoleQuota].self, forKey: .quotas) ?? []
     }
 
-    /// The agent with `id`, if known.
-    public subscript(id: AgentID) -> RegisteredAgent? {
-        index(of: id).map { agents[$0] }
+    /// Encodes the snapshot (agents sorted by ID).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(formatVersion, forKey: .formatVersion)
+        try container.encode(agents, forKey: .agents)
+        try container.encode(weights, forKey: .weights)
+        try container.encode(quotas, forKey: .quotas)
     }
 
-    private func index(of id: AgentID) -> Int? {
-        var low = 0, high = agents.count
-        while low < high {
-            let mid = (low + high) / 2
-            if agents[mid].id < id { low = mid + 1 } else { high = mid }
+    /// The agent with `id`, if known.
+    public subscript(id: AgentID) -> RegisteredAgent? { byID[id] }
+
+    /// Checks that `records`, applied in order, would all be accepted by ``apply(_:)``, without changing anything.
+    public func check(_ records: [RegistrarRecord]) throws(RegistrarError) {
+        var admitted = Set<AgentID>()
+        for record in records {
+            switch record {
+            case .admitted(let id, _, _): admitted.insert(id)
+            case .unreachable(let id, _), .gone(let id, _):
+                guard byID[id] != nil || admitted.contains(id) else {
+                    throw .unknownAgent(id, record: String(describing: record))
+                }
+            case .weights, .quota: break
+            }
         }
-        return low < agents.count && agents[low].id == id ? low : nil
     }
 
     /// Applies one record. A record about an agent that was never admitted is refused (the log is inconsistent).
     public mutating func apply(_ record: RegistrarRecord) throws(RegistrarError) {
         switch record {
         case .admitted(let id, let info, let actor):
-            let agent = RegisteredAgent(id: id, info: info, actor: actor, status: .admitted, since: nil)
-            if let at = index(of: id) {
-                // Gone is terminal: a late admission record (a re-registration racing a removal) changes nothing.
-                if agents[at].status != .gone { agents[at] = agent }
-            } else {
-                agents.append(agent)
-                agents.sort { $0.id < $1.id }
-            }
+            // Gone is terminal: a late admission record (a re-registration racing a removal) changes nothing.
+            if byID[id]?.status == .gone { return }
+            byID[id] = RegisteredAgent(id: id, info: info, actor: actor, status: .admitted, since: nil)
         case .weights(let changes):
             for change in changes {
                 weights.removeAll { $0.role == change.role }
@@ -121,10 +135,11 @@ public struct Registry: Sendable, Hashable, Codable {
                 quotas.sort { $0.role < $1.role }
             }
         case .unreachable(let id, let time), .gone(let id, let time):
-            guard let at = index(of: id) else { throw .unknownAgent(id, record: String(describing: record)) }
-            if agents[at].status == .gone { return }
-            agents[at].status = { if case .gone = record { .gone } else { .unreachable } }()
-            agents[at].since = time
+            guard var agent = byID[id] else { throw .unknownAgent(id, record: String(describing: record)) }
+            if agent.status == .gone { return }
+            agent.status = { if case .gone = record { .gone } else { .unreachable } }()
+            agent.since = time
+            byID[id] = agent
         }
     }
 }

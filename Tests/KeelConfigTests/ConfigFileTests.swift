@@ -1,5 +1,6 @@
 import Foundation
 import KeelConfig
+import KeelContainer
 import KeelCore
 import Testing
 

@@ -43,6 +43,18 @@ import Testing
         #expect(state.liveTaskIDs(of: framework).isEmpty)
     }
 
+    @Test func liveTaskIDsAmongCandidatesAgreeWithTheFullSet() throws {
+        var state = try state(with: .running)
+        let ended = try task("done", on: agent)
+        let endedStatus = TaskStatus(taskID: ended.taskID, state: .finished, source: .executor, timestamp: 0)
+        state.tasks[framework]?[ended.taskID] = TaskRecord(frameworkID: framework, info: ended, role: .any,
+                                                           state: .finished, latest: endedStatus, holdsResources: false)
+        let candidates = [TaskID("t"), TaskID("done"), TaskID("new")]
+        #expect(state.liveTaskIDs(of: framework, among: candidates) == [TaskID("t")])
+        #expect(state.liveTaskIDs(of: framework, among: candidates) == state.liveTaskIDs(of: framework).intersection(candidates))
+        #expect(state.liveTaskIDs(of: FrameworkID("other"), among: candidates).isEmpty)
+    }
+
     @Test func olderUpdateWithTerminalLatestStateReleasesResources() throws {
         var state = try state()
         #expect(try state.record(status(.running, uuid: 1), of: framework, latestState: .failed) == true)
