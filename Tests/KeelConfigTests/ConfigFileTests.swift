@@ -174,6 +174,13 @@ struct AgentConfigFileTests {
             """)
     }
 
+    @Test func isolation() throws {
+        #expect(try agent("{}").isolation == .auto)
+        #expect(try agent(#"{"isolation": "linux"}"#).agentConfiguration().isolation == .linux)
+        #expect(try agent(#"{"isolation": "posix"}"#).isolation == .posix)
+        #expect(agentError(#"{"isolation": "docker"}"#) == #"agent.json: key "isolation": expected auto, linux or posix, got "docker""#)
+    }
+
     @Test func rejectsBadResourceText() throws {
         var parseError = ""
         do { _ = try Resources.parse("cpus:lots") } catch { parseError = "\(error)" }
