@@ -201,6 +201,11 @@ public final class LinuxContainerizer: Containerizer {
     /// The termination once the main process is gone, in its own task so that cancelling the caller cannot lose
     /// the outcome of a kill already under way.
     func terminationAfterKill(_ id: ContainerID) async throws(ContainerizerError) -> ContainerTermination {
+        let known = try state.withLock { (state) throws(ContainerizerError) -> ContainerTermination? in
+            guard case .live(let record) = state.slots[id] else { throw .unknownContainer(id.value) }
+            return record.termination
+        }
+        if let known { return known }  // already reaped (the usual case in destroy): no task to start
         let outcome = await Task { [self] () async -> Result<ContainerTermination, ContainerizerError> in
             do {
                 return .success(try await wait(id))

@@ -28,7 +28,9 @@ public struct LaunchRequest: Sendable, Hashable {
         }
     }
 
-    /// `cgroup.procs` files the launcher writes its own pid to, before anything else.
+    /// cgroup control files the launcher writes `0` (itself) to, before anything else: `tasks` on cgroup v1 (the
+    /// launcher is single-threaded there, and `tasks` avoids the kernel's global threadgroup lock), `cgroup.procs`
+    /// on v2.
     public var cgroupProcs: [String] = []
     /// `(resource, value)` pairs for `setrlimit` (soft = hard = value).
     public var rlimits: [(resource: Int32, value: UInt64)] = []

@@ -63,7 +63,7 @@ static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR
 
 /// The decoded command line; every string points into argv.
 struct request {
-    const char *cgroup_procs[MAX_CGROUPS];
+    const char *cgroup_files[MAX_CGROUPS];
     size_t cgroup_count;
     struct { int resource; rlim_t value; } rlimits[MAX_RLIMITS];
     size_t rlimit_count;
@@ -175,7 +175,7 @@ static void parse(struct request *request, int argc, char **argv) {
         const char *value = argv[index + 1];
         if (strcmp(option, "--cgroup") == 0) {
             if (request->cgroup_count == MAX_CGROUPS) fail("arguments", 0, "more than %d --cgroup options", MAX_CGROUPS);
-            request->cgroup_procs[request->cgroup_count++] = value;
+            request->cgroup_files[request->cgroup_count++] = value;
         } else if (strcmp(option, "--rlimit") == 0) {
             const char *equals = strchr(value, '=');
             char resource[24];
@@ -407,10 +407,11 @@ int main(int argc, char **argv) {
     struct request request;
     parse(&request, argc, argv);
 
-    // 1. cgroups first, so everything forked below is accounted and limited.
+    // 1. cgroups first, so everything forked below is accounted and limited (`tasks` on v1: this process is
+    //    single-threaded, and it avoids the global threadgroup lock; `cgroup.procs` on v2).
     for (size_t index = 0; index < request.cgroup_count; index++) {
-        int code = write_file(request.cgroup_procs[index], "0");
-        if (code != 0) fail("cgroup attach", code, "%s", request.cgroup_procs[index]);
+        int code = write_file(request.cgroup_files[index], "0");
+        if (code != 0) fail("cgroup attach", code, "%s", request.cgroup_files[index]);
     }
     // 2. rlimits (soft = hard), inherited by the init and the task.
     for (size_t index = 0; index < request.rlimit_count; index++) {
