@@ -131,7 +131,10 @@ extension LinuxContainerizer {
                                         members: cgroups.members, freezer: cgroups.freezer)
         }
         for directory in cgroups.directories where mkdir(directory, 0o755) != 0 {
-            throw .system("mkdir", path: directory)
+            // The root is gone (removed by shutdown()): create it again, once.
+            guard errno == ENOENT else { throw .system("mkdir", path: directory) }
+            try prepareParent()
+            if mkdir(directory, 0o755) != 0, errno != EEXIST { throw .system("mkdir", path: directory) }
         }
         let writes = CgroupSettings.writes(
             version: hierarchy.version, resources: resources, hardCPUQuota: configuration.hardCPUQuota,

@@ -186,6 +186,21 @@ public final class LinuxContainerizer: Containerizer {
         state.withLock { Array($0.slots.keys) }.sorted()
     }
 
+    /// Destroys every container still known (their sandboxes are kept) and removes this containerizer's cgroup root
+    /// `<cgroupRoot>/<rootName>` in every hierarchy, so a stopped agent leaves no empty directories behind. A later
+    /// launch creates the root again. (The root is also removed, when empty, once the containerizer is released.)
+    public func shutdown() async {
+        for id in await containers() { _ = try? await destroy(id, removeSandbox: false) }
+        let left = removeRootDirectories()
+        if !left.isEmpty {
+            logger.warning("cannot remove the cgroup root", ["cgroups": left.joined(separator: " "), "errno": errno])
+        }
+    }
+
+    deinit {
+        removeRootDirectories()
+    }
+
     // MARK: - Internals
 
     private func markKilled(_ id: ContainerID) throws(ContainerizerError) -> (Record, Bool) {
@@ -284,12 +299,21 @@ public final class LinuxContainerizer: Containerizer {
         }
     }
 
+    /// `<cgroupRoot>/<rootName>` in every hierarchy this containerizer uses.
+    var rootDirectories: [String] {
+        hierarchy.directories(configuration.cgroupParent, controllers: Self.controllers(hierarchy, gpus: !gpuIndices.isEmpty))
+    }
+
+    /// `rmdir` of the root directories (only empty ones go); returns those that remain.
+    @discardableResult
+    func removeRootDirectories() -> [String] {
+        rootDirectories.filter { !CgroupFiles.remove($0) }
+    }
+
     /// Creates `<cgroupRoot>/<rootName>` in every hierarchy; on v2 enables the controllers for the subtree.
-    private func prepareParent() throws(ContainerizerError) {
+    func prepareParent() throws(ContainerizerError) {
         let parent = configuration.cgroupParent
-        for directory in hierarchy.directories(parent, controllers: Self.controllers(hierarchy, gpus: !gpuIndices.isEmpty)) {
-            try CgroupFiles.makeDirectories(directory)
-        }
+        for directory in rootDirectories { try CgroupFiles.makeDirectories(directory) }
         guard hierarchy.version == .v2, let mount = hierarchy.unifiedMount else { return }
         let enable = CgroupHierarchy.requiredV2.map { "+" + $0 }.joined(separator: " ")
         var path = mount

@@ -189,6 +189,24 @@ struct EnforcementTests {
         await second.cleanUp()
     }
 
+    @Test func shutdownRemovesTheAgentsCgroupRootAndALaterLaunchRecreatesIt() async throws {
+        let fixture = try LinuxFixture()
+        do {
+            let roots = fixture.containerizer.rootDirectories
+            #expect(!roots.isEmpty && roots.allSatisfy(CgroupFiles.exists))
+            _ = try await fixture.containerizer.launch(ContainerSpec(id: try ContainerID("left"), command: .shell("sleep 100")))
+            await fixture.containerizer.shutdown()
+            #expect(await fixture.containerizer.containers().isEmpty)
+            #expect(roots.allSatisfy { !CgroupFiles.exists($0) }, "\(roots.filter(CgroupFiles.exists))")
+            let (_, termination) = try await fixture.shell("again", "true")
+            #expect(termination.succeeded)
+            _ = try await fixture.containerizer.destroy(try ContainerID("again"), removeSandbox: true)
+            #expect(roots.allSatisfy(CgroupFiles.exists))
+        }
+        await fixture.cleanUp()
+        #expect(fixture.parentDirectories.allSatisfy { !CgroupFiles.exists($0) })
+    }
+
     @Test func gpusAreRestrictedWithTheDevicesController() async throws {
         let fixture = try LinuxFixture()
         defer { Task { await fixture.cleanUp() } }
