@@ -46,7 +46,19 @@ extension AgentActor {
         guard let command = tasks[key]?.info.command else { return "task \(key.taskID) has no command" }
         if let problem = command.problem { return "task \(key.taskID): \(problem)" }
         if command.user != nil { return "task \(key.taskID): running as another user is not supported by this agent" }
+        if let isolation = tasks[key]?.info.isolation, isolation.needsLinuxIsolation, containerizer.isolation != .linux {
+            return "task \(key.taskID) asks for isolation options (capabilities, network none or a host name) that this "
+                + "agent cannot enforce: its isolation is \(containerizer.isolation), not linux"
+        }
         return nil
+    }
+
+    /// The container options for a task's ``TaskInfo/isolation`` (`nil` when it sets none).
+    static func linuxOptions(_ isolation: TaskIsolation?) -> LinuxContainerOptions? {
+        guard let isolation else { return nil }
+        return LinuxContainerOptions(capabilities: isolation.capabilities,
+                                     isolatedNetwork: isolation.network.map { $0 == .loopbackOnly },
+                                     hostname: isolation.hostname)
     }
 
     /// Starts the task's container, reports RUNNING and watches for its exit. Returns whether it started; a
@@ -65,7 +77,8 @@ extension AgentActor {
             spec = ContainerSpec(id: containerID, command: program,
                                  environment: CommandTranslation.environment(command, key: key, agentID: agentID,
                                                                             executorID: task.executorID),
-                                 resources: Self.containerResources(task.info.resources))
+                                 resources: Self.containerResources(task.info.resources),
+                                 linux: Self.linuxOptions(task.info.isolation))
             let handle = try await containerizer.launch(spec)
             tasks[key]?.sandbox = handle.sandboxDirectory
         } catch {

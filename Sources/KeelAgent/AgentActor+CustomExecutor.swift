@@ -74,7 +74,8 @@ extension AgentActor {
         executors[key]?.containerID = spec.id
         executors[key]?.sandbox = handle.sandboxDirectory
         executors[key]?.secretFile = secretFile
-        executors[key]?.phase = .registering
+        // The executor may already have registered while launch() was finishing (it runs from its exec on).
+        if executors[key]?.phase == .launching { executors[key]?.phase = .registering }
         for task in executors[key]?.tasks ?? [] {
             tasks[task]?.containerID = spec.id
             tasks[task]?.sandbox = handle.sandboxDirectory
@@ -264,10 +265,13 @@ extension AgentActor {
     /// Registers a launched executor and sends it the launches that waited.
     func acceptRegistration(_ request: RegisterExecutorRequest) throws -> ExecutorRegistered {
         let key = ExecutorKey(frameworkID: request.frameworkID, executorID: request.executorID)
-        guard let executor = executors[key], executor.phase == .registering || executor.phase == .registered else {
+        // `.launching`: the process runs and called before the agent resumed from `containerizer.launch` (a fast
+        // launcher makes this common); it is the executor that launch started, so it is accepted the same way.
+        guard let executor = executors[key],
+              executor.phase == .launching || executor.phase == .registering || executor.phase == .registered else {
             throw AgentError.unknownExecutor(request.frameworkID, request.executorID)
         }
-        guard executor.phase == .registering else {
+        guard executor.phase != .registered else {
             throw AgentError.executorAlreadyRegistered(request.frameworkID, request.executorID)
         }
         guard let agentID, let framework = frameworks[key.frameworkID] else { throw AgentError.notRegistered(agentID) }

@@ -145,6 +145,7 @@ public distributed actor AgentActor: AgentService {
         for container in await containerizer.containers() {
             _ = try? await containerizer.kill(container, grace: configuration.killGracePeriod)
         }
+        await containerizer.shutdown()
         if unregister, let master, let agentID {
             do { try await master.unregisterAgent(agentID) } catch {
                 logger.warning("could not unregister from the master", ["error": String(describing: error)])

@@ -20,7 +20,7 @@ struct ExecutorKey: Sendable, Hashable, Comparable, CustomStringConvertible {
 struct CustomExecutor: Sendable {
     /// Where the executor stands.
     enum Phase: Sendable, Equatable {
-        /// Its container is being started.
+        /// Its container is being started (its process may already run and register).
         case launching
         /// Running, waiting for ``AgentService/registerExecutor(_:)``.
         case registering

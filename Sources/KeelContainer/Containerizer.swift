@@ -74,4 +74,14 @@ public protocol Containerizer: Sendable {
 
     /// The IDs of every container known (running or ended but not destroyed), sorted.
     func containers() async -> [ContainerID]
+
+    /// Called once by the agent when it stops, after it killed its containers: releases what the containerizer
+    /// holds on the host (the Linux containerizer destroys the containers still known, keeping their sandboxes, and
+    /// removes its cgroup root directories). Launching afterwards still works. Default: nothing to release.
+    func shutdown() async
+}
+
+extension Containerizer {
+    /// Nothing to release (see ``Containerizer/shutdown()``).
+    public func shutdown() async {}
 }

@@ -1,17 +1,10 @@
 import KeelContainer
+import KeelCore
 
 /// Linux capability names and numbers (`<linux/capability.h>`), and the containerizer's default set.
 public enum LinuxCapabilities {
-    /// Every capability name known to this build, indexed by number (`CAP_CHOWN` is 0).
-    public static let names: [String] = [
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-        "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-        "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
-        "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
-        "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-        "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-        "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-    ]
+    /// Every capability name known to this build, indexed by number (`CAP_CHOWN` is 0): ``LinuxCapabilityNames/all``.
+    public static var names: [String] { LinuxCapabilityNames.all }
 
     /// The default set: what an unprivileged service usually needs and nothing that reaches beyond the container
     /// (Docker's default minus `CAP_NET_RAW` and `CAP_MKNOD`): `CAP_CHOWN`, `CAP_DAC_OVERRIDE`, `CAP_FOWNER`,
@@ -24,11 +17,7 @@ public enum LinuxCapabilities {
     ]
 
     /// The number of a capability named `CAP_X`, `cap_x` or `x`; `nil` when unknown.
-    public static func number(_ name: String) -> Int32? {
-        var upper = name.uppercased()
-        if !upper.hasPrefix("CAP_") { upper = "CAP_" + upper }
-        return names.firstIndex(of: upper).map { Int32($0) }
-    }
+    public static func number(_ name: String) -> Int32? { LinuxCapabilityNames.number(name) }
 
     /// The sorted, de-duplicated numbers of `names`; an unknown name is an ``ContainerizerError/invalidSpec(reason:)``.
     public static func numbers(_ names: [String]) throws(ContainerizerError) -> [Int32] {

@@ -186,6 +186,21 @@ public final class LinuxContainerizer: Containerizer {
         state.withLock { Array($0.slots.keys) }.sorted()
     }
 
+    /// Destroys every container still known (their sandboxes are kept) and removes this containerizer's cgroup root
+    /// `<cgroupRoot>/<rootName>` in every hierarchy, so a stopped agent leaves no empty directories behind. A later
+    /// launch creates the root again. (The root is also removed, when empty, once the containerizer is released.)
+    public func shutdown() async {
+        for id in await containers() { _ = try? await destroy(id, removeSandbox: false) }
+        let left = removeRootDirectories()
+        if !left.isEmpty {
+            logger.warning("cannot remove the cgroup root", ["cgroups": left.joined(separator: " "), "errno": errno])
+        }
+    }
+
+    deinit {
+        removeRootDirectories()
+    }
+
     // MARK: - Internals
 
     private func markKilled(_ id: ContainerID) throws(ContainerizerError) -> (Record, Bool) {
@@ -201,6 +216,11 @@ public final class LinuxContainerizer: Containerizer {
     /// The termination once the main process is gone, in its own task so that cancelling the caller cannot lose
     /// the outcome of a kill already under way.
     func terminationAfterKill(_ id: ContainerID) async throws(ContainerizerError) -> ContainerTermination {
+        let known = try state.withLock { (state) throws(ContainerizerError) -> ContainerTermination? in
+            guard case .live(let record) = state.slots[id] else { throw .unknownContainer(id.value) }
+            return record.termination
+        }
+        if let known { return known }  // already reaped (the usual case in destroy): no task to start
         let outcome = await Task { [self] () async -> Result<ContainerTermination, ContainerizerError> in
             do {
                 return .success(try await wait(id))
@@ -279,12 +299,21 @@ public final class LinuxContainerizer: Containerizer {
         }
     }
 
+    /// `<cgroupRoot>/<rootName>` in every hierarchy this containerizer uses.
+    var rootDirectories: [String] {
+        hierarchy.directories(configuration.cgroupParent, controllers: Self.controllers(hierarchy, gpus: !gpuIndices.isEmpty))
+    }
+
+    /// `rmdir` of the root directories (only empty ones go); returns those that remain.
+    @discardableResult
+    func removeRootDirectories() -> [String] {
+        rootDirectories.filter { !CgroupFiles.remove($0) }
+    }
+
     /// Creates `<cgroupRoot>/<rootName>` in every hierarchy; on v2 enables the controllers for the subtree.
-    private func prepareParent() throws(ContainerizerError) {
+    func prepareParent() throws(ContainerizerError) {
         let parent = configuration.cgroupParent
-        for directory in hierarchy.directories(parent, controllers: Self.controllers(hierarchy, gpus: !gpuIndices.isEmpty)) {
-            try CgroupFiles.makeDirectories(directory)
-        }
+        for directory in rootDirectories { try CgroupFiles.makeDirectories(directory) }
         guard hierarchy.version == .v2, let mount = hierarchy.unifiedMount else { return }
         let enable = CgroupHierarchy.requiredV2.map { "+" + $0 }.joined(separator: " ")
         var path = mount

@@ -1,9 +1,9 @@
 /// What `keel-launcher` does before it `exec`s a task, as the launcher's command line.
 ///
-/// The containerizer encodes a request with ``arguments``; the launcher decodes it with ``init(arguments:)``.
+/// The containerizer encodes a request with ``encoded()``; the launcher (written in C, `Sources/keel-launcher/main.c`)
+/// parses the same format, and ``init(arguments:)`` decodes it in Swift (tests, tools). Keep the two in step.
 /// The task's environment is the launcher's own environment (passed to `posix_spawn`), and its stdout/stderr are the
-/// launcher's. Descriptor 3 is the error pipe (``LaunchFailure``). This module has no Foundation dependency so the
-/// launcher starts fast.
+/// launcher's. Descriptor 3 is the error pipe (``LaunchFailure``).
 public struct LaunchRequest: Sendable, Hashable {
     /// Namespaces to enter (`unshare`).
     public struct Namespaces: Sendable, Hashable {
@@ -28,7 +28,9 @@ public struct LaunchRequest: Sendable, Hashable {
         }
     }
 
-    /// `cgroup.procs` files the launcher writes its own pid to, before anything else.
+    /// cgroup control files the launcher writes `0` (itself) to, before anything else: `tasks` on cgroup v1 (the
+    /// launcher is single-threaded there, and `tasks` avoids the kernel's global threadgroup lock), `cgroup.procs`
+    /// on v2.
     public var cgroupProcs: [String] = []
     /// `(resource, value)` pairs for `setrlimit` (soft = hard = value).
     public var rlimits: [(resource: Int32, value: UInt64)] = []

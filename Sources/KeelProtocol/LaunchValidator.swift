@@ -95,6 +95,12 @@ public enum LaunchValidator {
         if task.resources.isEmpty { return .noResources }
         if let policy = task.killPolicy, policy.gracePeriod < .zero { return .negativeGracePeriod }
         if let why = task.command?.problem { return .invalidCommand(why) }
+        if let isolation = task.isolation {
+            if task.executor != nil {
+                return .invalidIsolation("a task with a custom executor runs in the executor's container: isolation options apply to command tasks only")
+            }
+            if let why = isolation.problem { return .invalidIsolation(why) }
+        }
         return nil
     }
 
@@ -171,6 +177,10 @@ struct Accounting {
             if task.taskID == duplicate { return refuse(task.taskID, .duplicateTaskID) }
             if task.executor != nil { return refuse(task.taskID, .groupTaskHasExecutor) }
             if executor.kind == .default && task.command == nil { return refuse(task.taskID, .groupTaskWithoutCommand) }
+            if executor.kind != .default && task.isolation != nil {
+                return refuse(task.taskID, .invalidIsolation(
+                    "the group's custom executor runs its tasks in its own container: isolation options apply to command tasks only"))
+            }
             needed += task.resources
         }
         guard available.contains(needed) else {

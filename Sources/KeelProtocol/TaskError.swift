@@ -41,6 +41,9 @@ public struct TaskError: Error, Sendable, Hashable, Codable, CustomStringConvert
         case groupMemberInvalid(culprit: TaskID, problem: Problem)
         /// The offers of the accept are unusable (the task is dropped, not errored: it may be retried as is).
         case invalidOffers(OfferProblem)
+        /// The task's ``TaskInfo/isolation`` options are invalid (or set on a task with a custom executor); the
+        /// text says why.
+        case invalidIsolation(String)
 
         /// A sentence fragment describing the problem.
         public var text: String {
@@ -64,6 +67,7 @@ public struct TaskError: Error, Sendable, Hashable, Codable, CustomStringConvert
             case .groupTaskWithoutCommand: "a task run by the default executor needs a command"
             case .groupMemberInvalid(let culprit, let problem): "task group refused because task \(culprit): \(problem.text)"
             case .invalidOffers(let problem): "offers are invalid: \(problem)"
+            case .invalidIsolation(let why): "invalid isolation options: \(why)"
             }
         }
     }

@@ -24,10 +24,15 @@ public struct TaskInfo: Sendable, Hashable, Codable {
     /// Opaque bytes for a custom executor (Mesos' `TaskInfo.data`): how the framework tells its executor what to
     /// do. Default empty.
     public var data: [UInt8]
+    /// Isolation options of a command task (capabilities, network, host name); `nil` (the default) keeps the
+    /// agent's settings. Not allowed on a task with a custom ``executor`` (its tasks share the executor's
+    /// container). See ``TaskIsolation``.
+    public var isolation: TaskIsolation?
 
     /// A task description.
     public init(name: String, taskID: TaskID, agentID: AgentID, resources: Resources, command: CommandInfo? = nil,
-                executor: ExecutorInfo? = nil, killPolicy: KillPolicy? = nil, labels: [Label] = [], data: [UInt8] = []) {
+                executor: ExecutorInfo? = nil, killPolicy: KillPolicy? = nil, labels: [Label] = [], data: [UInt8] = [],
+                isolation: TaskIsolation? = nil) {
         self.name = name
         self.taskID = taskID
         self.agentID = agentID
@@ -37,5 +42,6 @@ public struct TaskInfo: Sendable, Hashable, Codable {
         self.killPolicy = killPolicy
         self.labels = labels
         self.data = data
+        self.isolation = isolation
     }
 }

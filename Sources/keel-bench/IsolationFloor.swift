@@ -52,9 +52,21 @@ enum IsolationFloor {
         return Double(count) / seconds(ContinuousClock.now - start)
     }
 
+    /// Mean wall time of each phase of a containerizer run, in milliseconds.
+    struct Phases {
+        var launch = 0.0
+        var wait = 0.0
+        var destroy = 0.0
+    }
+
     /// Launch + wait + destroy of `/bin/true` per second through the ``LinuxContainerizer`` (sandbox on
     /// `workDirectory`).
     static func containerizerSpawnsPerSecond(count: Int, workDirectory: String) async throws -> Double {
+        try await containerizerRun(count: count, workDirectory: workDirectory).perSecond
+    }
+
+    /// ``containerizerSpawnsPerSecond(count:workDirectory:)`` with the mean time of each phase.
+    static func containerizerRun(count: Int, workDirectory: String) async throws -> (perSecond: Double, phases: Phases) {
         let containerizer = try LinuxContainerizer(
             configuration: LinuxContainerizerConfiguration(workDirectory: workDirectory, rootName: "bench-\(getpid())"),
             logger: Logger(label: "bench", level: .warning))
@@ -62,14 +74,35 @@ enum IsolationFloor {
             for directory in containerizer.hierarchy.directories(
                 containerizer.configuration.cgroupParent, controllers: CgroupHierarchy.requiredV1) { rmdir(directory) }
         }
+        var phases = Phases()
         let start = ContinuousClock.now
         for index in 0..<count {
             let id = try ContainerID("true-\(index)")
+            let begin = ContinuousClock.now
             _ = try await containerizer.launch(ContainerSpec(id: id, command: .argv(executable: "/bin/true", arguments: [])))
+            let launched = ContinuousClock.now
             _ = try await containerizer.wait(id)
+            let ended = ContinuousClock.now
             _ = try await containerizer.destroy(id, removeSandbox: true)
+            phases.launch += seconds(launched - begin)
+            phases.wait += seconds(ended - launched)
+            phases.destroy += seconds(ContinuousClock.now - ended)
         }
-        return Double(count) / seconds(ContinuousClock.now - start)
+        let perSecond = Double(count) / seconds(ContinuousClock.now - start)
+        let scale = 1000 / Double(count)
+        return (perSecond, Phases(launch: phases.launch * scale, wait: phases.wait * scale, destroy: phases.destroy * scale))
+    }
+
+    /// CPU seconds (user + system) of this process and its reaped children so far.
+    static func cpuSeconds() -> Double {
+        var total = 0.0
+        for who in [RUSAGE_SELF.rawValue, RUSAGE_CHILDREN.rawValue] {
+            var usage = rusage()
+            getrusage(who, &usage)
+            total += Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        return total
     }
 
     /// `keel-bench isolation [--quick] [--json]`.
@@ -78,15 +111,26 @@ enum IsolationFloor {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-isolation-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: work) }
         _ = try isolationFloorSpawnsPerSecond(count: 20)  // warm-up
+        let cpu0 = cpuSeconds()
         let floor = try isolationFloorSpawnsPerSecond(count: count)
-        let linux = try await containerizerSpawnsPerSecond(count: count, workDirectory: work)
+        let cpu1 = cpuSeconds()
+        let (linux, phases) = try await containerizerRun(count: count, workDirectory: work)
+        let cpu2 = cpuSeconds()
         let ratio = linux / floor
+        // CPU per run (this process's threads and its children; not kernel threads): less sensitive to other load
+        // on the machine than the wall-clock rates.
+        let floorCPU = (cpu1 - cpu0) * 1000 / Double(count)
+        let linuxCPU = (cpu2 - cpu1) * 1000 / Double(count)
         if arguments.contains("--json") {
-            print(#"{"benchmark":"isolation","count":\#(count),"containerizerPerSecond":\#(linux),"floorPerSecond":\#(floor),"ratio":\#(ratio)}"#)
+            print(#"{"benchmark":"isolation","count":\#(count),"containerizerPerSecond":\#(linux),"floorPerSecond":\#(floor),"ratio":\#(ratio),"containerizerCPUms":\#(linuxCPU),"floorCPUms":\#(floorCPU),"launchMs":\#(phases.launch),"waitMs":\#(phases.wait),"destroyMs":\#(phases.destroy)}"#)
         } else {
-            print("isolation: LinuxContainerizer launch+wait+destroy of /bin/true: \(String(format: "%.0f", linux))/s")
-            print("           floor (mkdir cgroups + spawn + attach + wait + rmdir): \(String(format: "%.0f", floor))/s")
-            print("           ratio \(String(format: "%.2f", ratio)) (target >= 0.5), \(count) runs each")
+            func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
+            print("isolation: LinuxContainerizer launch+wait+destroy of /bin/true: \(format(linux))/s"
+                  + " (launch \(format(phases.launch, 2)) ms, wait \(format(phases.wait, 2)) ms,"
+                  + " destroy \(format(phases.destroy, 2)) ms; CPU \(format(linuxCPU, 2)) ms/run)")
+            print("           floor (mkdir cgroups + spawn + attach + wait + rmdir): \(format(floor))/s"
+                  + " (CPU \(format(floorCPU, 2)) ms/run)")
+            print("           ratio \(format(ratio, 2)) (target >= 0.5), \(count) runs each")
         }
     }
 

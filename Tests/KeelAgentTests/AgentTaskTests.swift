@@ -16,6 +16,26 @@ struct AgentTaskTests {
         return request
     }
 
+    /// An agent that cannot enforce a task's isolation options fails the task instead of running it less isolated.
+    @Test func aPosixAgentFailsATaskThatAsksForNoNetwork() async throws {
+        let cluster = try await Cluster { $0.isolation = .posix }
+        defer { Task { await cluster.stop() } }
+        var task = try cluster.task("no-net", .shell("true"))
+        task.isolation = TaskIsolation(network: .loopbackOnly)
+        try await cluster.run(task)
+        let terminal = try await cluster.nextUpdate("no-net", "a terminal update") { $0.status.state.isTerminal }
+        #expect(terminal.status.state == .failed)
+        #expect(terminal.status.reason == .containerLaunchFailed)
+        #expect(terminal.status.message?.contains("cannot enforce: its isolation is posix") == true,
+                "\(terminal.status.message ?? "")")
+        // Asking for the host's network is what a POSIX agent gives: that runs.
+        var host = try cluster.task("host-net", .shell("true"))
+        host.isolation = TaskIsolation(network: .host)
+        try await cluster.run(host)
+        let finished = try await cluster.nextUpdate("host-net", "a terminal update") { $0.status.state.isTerminal }
+        #expect(finished.status.state == .finished)
+    }
+
     @Test func registersWithConfiguredAndDetectedResources() async throws {
         let cluster = try await Cluster {
             $0.detectResources = true

@@ -32,4 +32,27 @@ struct IsolationAgentTests {
         #expect(terminal.status.reason == .containerLimitationMemory)
         #expect(terminal.status.message?.contains("memory limit of 64 MiB") == true, "\(terminal.status.message ?? "")")
     }
+
+    /// `TaskInfo.isolation` reaches the container: `network: none` leaves only `lo`, a host name and a capability
+    /// set apply. The same check with the host's network fails (the host has more than `lo`), so it is real.
+    @Test func taskIsolationOptionsApplyToTheTasksContainer() async throws {
+        let cluster = try await Cluster { $0.isolation = .linux }
+        defer { Task { await cluster.stop() } }
+        let onlyLoopback = #"test "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ,)" = lo,"#
+        let options = #" && test "$(hostname)" = iso-host && grep -q '^CapEff:\s*0000000000002000$' /proc/self/status"#
+        var isolated = try cluster.task("no-net", .shell(onlyLoopback + options))
+        isolated.isolation = TaskIsolation(capabilities: ["net_raw"], network: .loopbackOnly, hostname: "iso-host")
+        try await cluster.run(isolated)
+        let terminal = try await cluster.nextUpdate("no-net", "a terminal update") { $0.status.state.isTerminal }
+        #expect(terminal.status.state == .finished, "\(terminal.status.message ?? "")")
+
+        let hostInterfaces = ((try? String(contentsOfFile: "/proc/net/dev", encoding: .utf8)) ?? "")
+            .split(separator: "\n").dropFirst(2).count
+        guard hostInterfaces > 1 else { return }
+        var host = try cluster.task("host-net", .shell(onlyLoopback))
+        host.isolation = TaskIsolation(network: .host)
+        try await cluster.run(host)
+        let hostTerminal = try await cluster.nextUpdate("host-net", "a terminal update") { $0.status.state.isTerminal }
+        #expect(hostTerminal.status.state == .failed)
+    }
 }

@@ -9,11 +9,14 @@ import Testing
 /// A scheduler that launches the given tasks on the first offer big enough and reports every update.
 actor ScriptedScheduler: Scheduler {
     let commands: [(id: String, command: CommandInfo, resources: String)]
+    let isolation: [String: TaskIsolation]
     let updates: AsyncStream<TaskStatus>.Continuation
     private var launched = false
 
-    init(commands: [(id: String, command: CommandInfo, resources: String)], updates: AsyncStream<TaskStatus>.Continuation) {
+    init(commands: [(id: String, command: CommandInfo, resources: String)], isolation: [String: TaskIsolation] = [:],
+         updates: AsyncStream<TaskStatus>.Continuation) {
         self.commands = commands
+        self.isolation = isolation
         self.updates = updates
     }
 
@@ -26,7 +29,8 @@ actor ScriptedScheduler: Scheduler {
         var tasks: [TaskInfo] = []
         for item in commands {
             guard let resources = try? Resources.parse(item.resources) else { continue }
-            tasks.append(TaskInfo(name: item.id, taskID: TaskID(item.id), agentID: offer.agentID, resources: resources, command: item.command))
+            tasks.append(TaskInfo(name: item.id, taskID: TaskID(item.id), agentID: offer.agentID, resources: resources,
+                                  command: item.command, isolation: isolation[item.id]))
         }
         try? await driver.launch(tasks, on: [offer.id])
         try? await driver.decline(offers.dropFirst().map(\.id))
@@ -85,6 +89,28 @@ struct EndToEndTests {
         // More than the offer holds: refused by the master with a reason, nothing launched.
         #expect(seen["greedy"]?.last?.state == .error)
         #expect(seen["greedy"]?.last?.reason != nil)
+        await driver.stop()
+        await cluster.shutdown()
+    }
+
+    /// The master refuses an unknown capability name in `TaskInfo.isolation` with TASK_ERROR and says which.
+    @Test func anUnknownCapabilityNameIsATaskError() async throws {
+        var configuration = LocalCluster.Configuration()
+        configuration.agents = 1
+        let cluster = try await LocalCluster.start(configuration)
+        let updates = AsyncStream<TaskStatus>.makeStream()
+        let scheduler = ScriptedScheduler(
+            commands: [("bad-cap", CommandInfo(.shell("exit 0")), "cpus:0.1;mem:32")],
+            isolation: ["bad-cap": TaskIsolation(capabilities: ["CAP_NET_RAW", "CAP_FLY"])],
+            updates: updates.continuation)
+        let driver = try await cluster.startFramework(FrameworkInfo(name: "isolation"), scheduler: scheduler)
+        let seen = try await terminalStates(updates.stream, tasks: 1)
+        let last = seen["bad-cap"]?.last
+        #expect(last?.state == .error)
+        #expect(last?.reason == .taskInvalid)
+        #expect(last?.message?.contains("invalid isolation options: unknown capability \"CAP_FLY\"") == true,
+                "\(last?.message ?? "")")
+        #expect(seen["bad-cap"]?.contains { $0.state == .running } == false)
         await driver.stop()
         await cluster.shutdown()
     }

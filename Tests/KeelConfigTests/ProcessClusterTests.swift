@@ -142,9 +142,12 @@ struct ProcessClusterTests {
         // The remainder comes back as a new offer, which the framework keeps.
         guard case .offers(let rest) = try await log.take({ if case .offers = $0 { true } else { false } }),
               let kept = rest.first else { throw ProcessTestError(message: "no second offer") }
+        // With Linux isolation the task runs in its own pid namespace (its `$$` is not a host pid) and cgroups.
+        let linux = offer.attributes["keel.isolation"]?.description == "linux"
         defer {
             // The task's process outlives its SIGKILLed agent: end it (we started it, through our agent).
-            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            if !linux, let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 kill(pid, SIGKILL)
             }
         }
@@ -159,6 +162,12 @@ struct ProcessClusterTests {
         // Within the configured agent ping timeout (2 s); a dead process is noticed sooner (its connection closes).
         #expect(ContinuousClock.now - killedAt < .seconds(2), "took \(ContinuousClock.now - killedAt)")
         #expect(try await cluster.operatorAPI().agents().first?.state == .unreachable)
+        if linux {
+            // An agent restarted on the same work directory kills and removes the orphaned container; stopping it
+            // then removes its cgroup root: nothing is left under keel/.
+            cluster.agent = try KeelChild(["agent", "--config", cluster.directory + "/agent.json"])
+            _ = try await cluster.agent.errors.first { $0.contains("removed an orphaned container") }
+        }
         await driver.stop()
         await cluster.stop()
     }

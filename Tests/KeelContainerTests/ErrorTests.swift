@@ -37,8 +37,13 @@ import Testing
         let fixture = try Fixture()
         defer { fixture.cleanUp() }
         let program = fixture.workDirectory + "/garbage"
-        #expect(FileManager.default.createFile(atPath: program, contents: Data([0, 1, 2, 3]),
-                                               attributes: [.posixPermissions: 0o755]))
+        // Written through a close-on-exec descriptor: a process spawned concurrently by another test must not
+        // inherit it, or exec fails with ETXTBSY ("Text file busy") instead of ENOEXEC.
+        let fd = open(program, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+        #expect(fd >= 0)
+        let bytes: [UInt8] = [0, 1, 2, 3]
+        #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == 4)
+        #expect(close(fd) == 0)
         await #expect(throws: ContainerizerError.spawnFailed(
             executable: program, errno: ENOEXEC, message: ContainerizerError.message(ENOEXEC))) {
             _ = try await fixture.run("garbage", .argv(executable: program, arguments: []))

@@ -103,6 +103,26 @@ struct EnforcementTests {
         await fixture.cleanUp()
     }
 
+    /// The private /tmp must not hide a program that lives below the old /tmp (an executor built or unpacked there).
+    @Test func aProgramBelowTmpStillRunsDespiteThePrivateTmp() async throws {
+        let fixture = try LinuxFixture()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-prog-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let program = directory + "/hello"
+            try "#!/bin/sh\necho hello from $0\n".write(toFile: program, atomically: true, encoding: .utf8)
+            chmod(program, 0o755)
+            #expect(directory.hasPrefix("/tmp/"), "the test needs a program below /tmp, got \(directory)")
+            let id = try ContainerID("below-tmp")
+            let handle = try await fixture.containerizer.launch(ContainerSpec(id: id, command: .argv(executable: program, arguments: [])))
+            let termination = try await fixture.containerizer.wait(id)
+            #expect(termination.succeeded, "\(termination)")
+            #expect(fixture.output(handle) == "hello from \(program)\n")
+        }
+        await fixture.cleanUp()
+    }
+
     @Test func isolatedNetworkHasOnlyLoopback() async throws {
         let fixture = try LinuxFixture()
         do {
@@ -187,6 +207,24 @@ struct EnforcementTests {
         #expect(access("/proc/\(handle.pid)", F_OK) != 0)
         await first.cleanUp()
         await second.cleanUp()
+    }
+
+    @Test func shutdownRemovesTheAgentsCgroupRootAndALaterLaunchRecreatesIt() async throws {
+        let fixture = try LinuxFixture()
+        do {
+            let roots = fixture.containerizer.rootDirectories
+            #expect(!roots.isEmpty && roots.allSatisfy(CgroupFiles.exists))
+            _ = try await fixture.containerizer.launch(ContainerSpec(id: try ContainerID("left"), command: .shell("sleep 100")))
+            await fixture.containerizer.shutdown()
+            #expect(await fixture.containerizer.containers().isEmpty)
+            #expect(roots.allSatisfy { !CgroupFiles.exists($0) }, "\(roots.filter(CgroupFiles.exists))")
+            let (_, termination) = try await fixture.shell("again", "true")
+            #expect(termination.succeeded)
+            _ = try await fixture.containerizer.destroy(try ContainerID("again"), removeSandbox: true)
+            #expect(roots.allSatisfy(CgroupFiles.exists))
+        }
+        await fixture.cleanUp()
+        #expect(fixture.parentDirectories.allSatisfy { !CgroupFiles.exists($0) })
     }
 
     @Test func gpusAreRestrictedWithTheDevicesController() async throws {

@@ -62,6 +62,32 @@ import Testing
         task.labels = [Label(key: "k", value: "v")]
         try roundTrip(task)
         try roundTrip(TaskGroupInfo(tasks: [task, try Fixture.task("t2")]))
+        task.isolation = TaskIsolation(capabilities: ["CAP_NET_RAW", "chown"], network: .loopbackOnly, hostname: "h1")
+        try roundTrip(task)
+        task.isolation = TaskIsolation()
+        try roundTrip(task)
+    }
+
+    /// A `TaskInfo` encoded before ``TaskInfo/isolation`` existed still decodes (as `nil`).
+    @Test func taskInfoWithoutIsolationFromAnOlderPeerDecodes() throws {
+        struct OlderTaskInfo: Codable {
+            var name: String
+            var taskID: TaskID
+            var agentID: AgentID
+            var resources: Resources
+            var command: CommandInfo?
+            var executor: ExecutorInfo?
+            var killPolicy: KillPolicy?
+            var labels: [Label]
+            var data: [UInt8]
+        }
+        let task = try Fixture.task("t1")
+        let older = OlderTaskInfo(name: task.name, taskID: task.taskID, agentID: task.agentID, resources: task.resources,
+                                  command: task.command, executor: task.executor, killPolicy: task.killPolicy,
+                                  labels: task.labels, data: task.data)
+        let decoded = try BinaryDecoder().decode(TaskInfo.self, from: try BinaryEncoder().encode(older))
+        #expect(decoded == task)
+        #expect(decoded.isolation == nil)
     }
 
     @Test func offersAndOperations() throws {

@@ -50,6 +50,52 @@ import Testing
         #expect(outcome.remaining == (try Fixture.resources("cpus:3;mem:896;ports:[31001-31010]")))
     }
 
+    @Test func isolationOptionsAreChecked() throws {
+        var task = try Fixture.task("iso")
+        task.isolation = TaskIsolation(capabilities: ["CAP_NET_RAW", "chown", "sys_admin"], network: .loopbackOnly, hostname: "web-1.example")
+        #expect(problem(of: task) == nil)
+
+        #expect(TaskIsolation.Network.loopbackOnly.rawValue == "none" && TaskIsolation.Network.host.rawValue == "host")
+
+        task.isolation = TaskIsolation(capabilities: ["CAP_CHOWN", "CAP_NOPE"])
+        let error = problem(of: task)
+        #expect(error?.state == .error)
+        #expect(error?.reason == .taskInvalid)
+        #expect(error?.description
+            == "task iso: invalid isolation options: unknown capability \"CAP_NOPE\" (expected names like CAP_NET_RAW or net_raw)")
+        task.isolation = TaskIsolation(capabilities: ["x", "y"])
+        #expect(problem(of: task)?.problem
+            == .invalidIsolation("unknown capabilities \"x\", \"y\" (expected names like CAP_NET_RAW or net_raw)"))
+
+        for bad in ["", String(repeating: "h", count: 65), "-web", ".web", "web_1", "wéb", "a b"] {
+            task.isolation = TaskIsolation(hostname: bad)
+            guard case .invalidIsolation(let why)? = problem(of: task)?.problem else {
+                Issue.record("host name \"\(bad)\" accepted")
+                continue
+            }
+            #expect(why.contains("host name"), "\(why)")
+        }
+        task.isolation = TaskIsolation(hostname: String(repeating: "h", count: 64))
+        #expect(problem(of: task) == nil)
+
+        // A custom executor's tasks run in the executor's container: options there are refused, not ignored.
+        let custom = try Fixture.task("custom", command: nil, executor: try Fixture.executor("e1"))
+        var isolated = custom
+        isolated.isolation = TaskIsolation(network: .loopbackOnly)
+        guard case .invalidIsolation(let why)? = problem(of: isolated)?.problem else {
+            Issue.record("isolation on a custom executor's task accepted")
+            return
+        }
+        #expect(why.contains("custom executor"))
+        let group = TaskGroupInfo(tasks: [isolated.withoutExecutor(command: .shell("true"))])
+        let outcome = validate([.launchGroup(executor: try Fixture.executor("e2"), group: group)])
+        #expect(outcome.accepted.isEmpty)
+        guard case .invalidIsolation? = outcome.taskErrors.first?.problem else {
+            Issue.record("isolation in a custom executor's group accepted: \(outcome.taskErrors)")
+            return
+        }
+    }
+
     @Test func invalidTaskID() throws {
         let error = problem(of: try Fixture.task("a/b"))
         #expect(error == TaskError(taskID: TaskID("a/b"), reason: .taskInvalid, problem: .invalidTaskID(.pathSeparator(position: 1))))
@@ -254,5 +300,15 @@ import Testing
         #expect(dropped.allSatisfy { $0.state == .dropped && $0.reason == .invalidOffers })
         #expect(dropped[0].description == "task a: offers are invalid: offer gone is no longer valid")
         #expect(dropped[0].state.reported(toPartitionAware: false) == .lost)
+    }
+}
+
+extension TaskInfo {
+    /// The same task with a command instead of its executor (a group member).
+    fileprivate func withoutExecutor(command: CommandInfo) -> TaskInfo {
+        var task = self
+        task.executor = nil
+        task.command = command
+        return task
     }
 }
