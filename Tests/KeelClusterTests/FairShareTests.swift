@@ -10,14 +10,18 @@ import Testing
 actor GreedyScheduler: Scheduler {
     let name: String
     let running: AsyncStream<String>.Continuation
+    let gate: Gate
     private var launched = 0
 
-    init(name: String, running: AsyncStream<String>.Continuation) {
+    init(name: String, running: AsyncStream<String>.Continuation, gate: Gate) {
         self.name = name
         self.running = running
+        self.gate = gate
     }
 
     func resourceOffers(_ driver: SchedulerDriver, offers: [Offer]) async {
+        // Hold the first offer until every framework has subscribed, so the race starts fair.
+        await gate.passed()
         guard let offer = offers.first, let slot = try? Resources.parse("cpus:0.5;mem:64"),
               offer.resources.contains(slot) else {
             // No room for a slot (the CPUs are taken): what is left is useless to this framework.
@@ -36,6 +40,23 @@ actor GreedyScheduler: Scheduler {
     }
 }
 
+/// Opens once; waiters suspend until then.
+actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func open() {
+        isOpen = true
+        for waiter in waiters { waiter.resume() }
+        waiters.removeAll()
+    }
+
+    func passed() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+}
+
 @Suite("Fair sharing across frameworks")
 struct FairShareTests {
     /// Two frameworks with equal weights that each want the whole cluster end with equal dominant shares: the
@@ -50,8 +71,12 @@ struct FairShareTests {
         configuration.agentResources = "cpus:4;mem:2048"
         let cluster = try await LocalCluster.start(configuration)
         let (running, continuation) = AsyncStream<String>.makeStream()
-        let a = try await cluster.startFramework(FrameworkInfo(name: "a"), scheduler: GreedyScheduler(name: "a", running: continuation))
-        let b = try await cluster.startFramework(FrameworkInfo(name: "b"), scheduler: GreedyScheduler(name: "b", running: continuation))
+        let gate = Gate()
+        let a = try await cluster.startFramework(FrameworkInfo(name: "a"),
+                                                 scheduler: GreedyScheduler(name: "a", running: continuation, gate: gate))
+        let b = try await cluster.startFramework(FrameworkInfo(name: "b"),
+                                                 scheduler: GreedyScheduler(name: "b", running: continuation, gate: gate))
+        await gate.open()
         // 4 cpus hold 8 slots of 0.5 cpus.
         var counts: [String: Int] = [:]
         for await name in running {
