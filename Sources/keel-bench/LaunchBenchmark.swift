@@ -75,7 +75,13 @@ enum LaunchBenchmark {
     static func run(arguments: [String]) async throws {
         let options = try Options(arguments: arguments)
         let floorCount = max(options.tasks, 500)
-        let floorBefore = try spawnFloor(count: floorCount)
+        // The floor does what the agent's containerizer must do at least: spawn + wait, plus, under Linux isolation,
+        // create cgroups, attach and remove them (issue 6's reference).
+        let linux = options.isolation == "linux"
+        func floor(_ count: Int) throws -> Double {
+            linux ? try isolationFloorSpawnsPerSecond(count: count) : try spawnFloor(count: count)
+        }
+        let floorBefore = try floor(floorCount)
         let work = URL(fileURLWithPath: options.workRoot).appendingPathComponent("keel-bench-launch-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         var nodes: [NodeProcess] = []
@@ -89,7 +95,7 @@ enum LaunchBenchmark {
         try? FileManager.default.removeItem(atPath: work)
         var result = try outcome.get()
         result.floorBefore = floorBefore
-        result.floorAfter = try spawnFloor(count: floorCount)
+        result.floorAfter = try floor(floorCount)
         result.floorPerSecond = max(result.floorBefore, result.floorAfter)
         report(result, options)
     }
@@ -124,6 +130,13 @@ enum LaunchBenchmark {
         var result = Result()
         do {
             _ = try await driver.start()
+            // The agent must enforce what was asked: an agent that fell back to POSIX would make a linux figure a lie.
+            let api = try await system.resolve($OperatorService.self, named: "master", at: Endpoint(host: "127.0.0.1", port: masterPort))
+            let enforced = try await api.agents().first?.attributes.first { $0.name == "keel.isolation" }?.value.description
+            guard enforced == options.isolation else {
+                throw BenchError("the agent enforces \(enforced ?? "no advertised") isolation, not \(options.isolation) "
+                                 + "(linux needs root, cgroups and keel-launcher built next to keel-bench: swift build -c release)")
+            }
             // Warm-up: connections, code paths, the agent's first sandboxes.
             await scheduler.run(min(50, options.tasks), driver: driver)
             for _ in 0..<10 { await scheduler.run(1, driver: driver) }
