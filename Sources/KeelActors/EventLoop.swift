@@ -27,11 +27,12 @@ public final class ScheduledTimer: Sendable {
 public final class EventLoop: TaskExecutor, @unchecked Sendable {
     // Safety for `@unchecked Sendable`: all mutable state is in Mutexes (`shared`, `handlers`),
     // atomics, or `afterIteration` (a LoopBound, checked to be used on the loop thread only). The
-    // implicitly unwrapped `afterIteration` is assigned in `init` before the thread starts and
-    // never again; the file descriptors are immutable.
+    // implicitly unwrapped `afterIteration` and `serialExecutor` are assigned in `init` before the thread
+    // starts and never again; the file descriptors are immutable.
     private struct Shared {
         var callbacks: [@Sendable () -> Void] = []
-        var jobs: [UnownedJob] = []
+        /// Jobs in arrival order; `isolated` ones were enqueued on ``serialExecutor`` (actor jobs).
+        var jobs: [(job: UnownedJob, isolated: Bool)] = []
         var timers = TimerHeap()
         var sleeping = false
         var running = true
@@ -75,6 +76,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         event.data.fd = wakeFD
         epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
         afterIteration = LoopBound([], loop: self)
+        serialExecutor = LoopSerialExecutor(loop: self)
         let thread = Thread { [self] in self.run() }
         thread.name = name
         thread.stackSize = 1 << 20
@@ -127,13 +129,20 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     /// `TaskExecutor` conformance: jobs run on the loop thread, in the order they were enqueued.
     public func enqueue(_ job: consuming ExecutorJob) {
-        let unowned = UnownedJob(job)
+        enqueue(UnownedJob(job), isolated: false)
+    }
+
+    func enqueue(_ job: UnownedJob, isolated: Bool) {
         let wake = shared.withLock { state -> Bool in
-            state.jobs.append(unowned)
+            state.jobs.append((job, isolated))
             return state.sleeping ? (state.sleeping = false, true).1 : false
         }
         if wake { signal() }
     }
+
+    /// This loop as a `SerialExecutor`: an actor whose `unownedExecutor` is this one runs on the loop thread, so
+    /// the replies to its calls resume it without waking another thread (see ``LoopSerialExecutor``).
+    public private(set) var serialExecutor: LoopSerialExecutor!
 
     /// Registers `fd` for readability (and writability when `writable`). Thread-safe.
     func register(fd: Int32, writable: Bool, handler: any EventLoopHandler) throws {
@@ -267,7 +276,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         var ranAny = false
         // Bounded passes so a job that keeps re-enqueueing cannot starve I/O.
         for _ in 0..<4 {
-            let (callbacks, jobs) = shared.withLock { state -> ([@Sendable () -> Void], [UnownedJob]) in
+            let (callbacks, jobs) = shared.withLock { state -> ([@Sendable () -> Void], [(job: UnownedJob, isolated: Bool)]) in
                 defer {
                     state.callbacks.removeAll(keepingCapacity: true)
                     state.jobs.removeAll(keepingCapacity: true)
@@ -278,7 +287,17 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             ranAny = true
             for callback in callbacks { callback() }
             let executor = asUnownedTaskExecutor()
-            for job in jobs { job.runSynchronously(on: executor) }
+            let serial = serialExecutor.asUnownedSerialExecutor()
+            for entry in jobs {
+                if entry.isolated {
+                    // Run as the serial executor's job. (Not `runSynchronously(isolatedTo:taskExecutor:)`: with it,
+                    // two actors sharing this executor were seen running interleaved — a registration waiter
+                    // appended after it had been drained, the scale benchmark stalling.)
+                    entry.job.runSynchronously(on: serial)
+                } else {
+                    entry.job.runSynchronously(on: executor)
+                }
+            }
         }
         return ranAny
     }
@@ -289,6 +308,33 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             afterIteration.value.removeAll(keepingCapacity: true)
             for callback in callbacks { callback() }
         }
+    }
+}
+
+/// An ``EventLoop`` as the serial executor of actors that should live on the loop thread (return
+/// `loop.serialExecutor.asUnownedSerialExecutor()` from the actor's `unownedExecutor`). Their jobs run on the loop
+/// in arrival order, interleaved with I/O, so a reply frame resumes the waiting actor on the thread that read it
+/// instead of waking a pool thread. Such actors must never block: they share the thread with the node's sockets.
+public final class LoopSerialExecutor: SerialExecutor {
+    /// Unowned: the loop owns this executor (an owning reference back would keep every loop alive).
+    unowned let loop: EventLoop
+
+    init(loop: EventLoop) { self.loop = loop }
+
+    /// Queues an actor job on the loop.
+    public func enqueue(_ job: consuming ExecutorJob) {
+        loop.enqueue(UnownedJob(job), isolated: true)
+    }
+
+    /// The executor reference actors return from `unownedExecutor`.
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// Isolation is being on the loop thread. Reached only from the runtime's own isolation checks (an
+    /// `assumeIsolated` in Keel's code), never from outside input.
+    public func checkIsolated() {
+        precondition(loop.inEventLoop, "not on the event loop thread that isolates this actor")
     }
 }
 

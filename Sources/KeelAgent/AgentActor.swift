@@ -48,6 +48,13 @@ public distributed actor AgentActor: AgentService {
     var groupExecutors: Set<ExecutorKey> = []
     var started = false
 
+    /// The agent runs on its node's event loop (``LoopSerialExecutor``): calls from the master and the replies to its
+    /// own calls resume it on the thread that read them, without waking a pool thread each time. It never blocks:
+    /// process spawning, waiting and file I/O happen in the containerizer and the sandbox reader, off this thread.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        actorSystem.loop.serialExecutor.asUnownedSerialExecutor()
+    }
+
     /// An agent. `containerizer` defaults to the one ``AgentConfiguration/isolation`` selects (Linux or POSIX) under
     /// ``AgentConfiguration/workDirectory``.
     public init(actorSystem: KeelActorSystem, configuration: AgentConfiguration,

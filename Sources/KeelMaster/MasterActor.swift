@@ -45,6 +45,13 @@ public distributed actor MasterActor: MasterService, OperatorService {
     /// When active agents are next due for a ping or their ping timeout (see ``checkAgents(now:)``).
     var agentChecks = AgentCheckSchedule()
 
+    /// The master runs on its node's event loop (``LoopSerialExecutor``): requests and the replies to its own calls
+    /// resume it on the thread that read them, without waking a pool thread per message. It never blocks, and its
+    /// heaviest work (an allocation cycle: ~10 ms at 10,000 agents) is short next to the heartbeat timeout.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        actorSystem.loop.serialExecutor.asUnownedSerialExecutor()
+    }
+
     /// A master on `actorSystem` configured by `configuration`.
     public init(actorSystem: KeelActorSystem, configuration: MasterConfiguration = MasterConfiguration(),
                 logger: Logger = Logger(label: "keel.master")) {
@@ -130,7 +137,7 @@ public distributed actor MasterActor: MasterService, OperatorService {
             logger.warning("cannot resolve peer", ["peer": actor, "call": what, "error": String(describing: error)])
             return
         }
-        let outbox = outboxes[actor] ?? Outbox()
+        let outbox = outboxes[actor] ?? Outbox(executor: actorSystem.loop)
         outboxes[actor] = outbox
         let logger = logger
         outbox.enqueue { [weak self] in

@@ -11,10 +11,12 @@ final class Outbox: Sendable {
     private let continuation: AsyncStream<Call>.Continuation
     private let worker: Task<Void, Never>
 
-    init() {
+    /// An outbox whose calls run on `executor` (the master's event loop: encoding, sending and resuming on the
+    /// reply then happen on the thread that does the I/O, with no hop to the pool).
+    init(executor: (any TaskExecutor)? = nil) {
         let (stream, continuation) = AsyncStream<Call>.makeStream()
         self.continuation = continuation
-        worker = Task {
+        worker = Task(executorPreference: executor) {
             for await call in stream { await call() }
         }
     }
