@@ -22,7 +22,7 @@ public final class PosixContainerizer: Containerizer {
         var startedAt: Double
         var killRequested = false
         var termination: ContainerTermination?
-        var waiters: [UInt64: CheckedContinuation<ContainerTermination, any Error>] = [:]
+        var waiters = TerminationWaiters()
     }
 
     private enum Slot {
@@ -32,12 +32,12 @@ public final class PosixContainerizer: Containerizer {
 
     private struct State {
         var slots: [ContainerID: Slot] = [:]
-        var nextWaiter: UInt64 = 0
     }
 
     /// The settings this containerizer runs with.
     public let configuration: PosixContainerizerConfiguration
     private let state = Mutex(State())
+    private let waiterTokens = WaiterTokens()
     private let logger: Logger
 
     /// A containerizer writing sandboxes under `configuration.workDirectory`. Nothing is touched until the first launch.
@@ -87,32 +87,19 @@ public final class PosixContainerizer: Containerizer {
 
     /// Waits for the container's main process to end (see ``Containerizer/wait(_:)``).
     public func wait(_ id: ContainerID) async throws -> ContainerTermination {
-        let token = state.withLock { state -> UInt64 in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let immediate: Result<ContainerTermination, any Error>? = state.withLock { state in
-                    guard case .live(var record) = state.slots[id] else {
-                        return .failure(ContainerizerError.unknownContainer(id.value))
-                    }
-                    if let termination = record.termination { return .success(termination) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    record.waiters[token] = continuation
-                    state.slots[id] = .live(record)
-                    return nil
-                }
-                if let immediate { continuation.resume(with: immediate) }
+        let token = waiterTokens.next()
+        return try await TerminationWaiters.wait { waiter in
+            state.withLock { state in
+                guard case .live(var record) = state.slots[id] else { return .failure(ContainerizerError.unknownContainer(id.value)) }
+                defer { state.slots[id] = .live(record) }
+                return record.waiters.attach(token, waiter, ended: record.termination)
             }
-        } onCancel: {
-            let continuation = state.withLock { state -> CheckedContinuation<ContainerTermination, any Error>? in
+        } detach: {
+            state.withLock { state in
                 guard case .live(var record) = state.slots[id] else { return nil }
-                let continuation = record.waiters.removeValue(forKey: token)
-                state.slots[id] = .live(record)
-                return continuation
+                defer { state.slots[id] = .live(record) }
+                return record.waiters.detach(token)
             }
-            continuation?.resume(throwing: CancellationError())
         }
     }
 
@@ -214,8 +201,7 @@ public final class PosixContainerizer: Containerizer {
                 status: exit.status, killed: record.killRequested, startedAt: record.startedAt, endedAt: exit.time,
                 usage: exit.usage)
             record.termination = termination
-            let waiters = Array(record.waiters.values)
-            record.waiters = [:]
+            let waiters = record.waiters.takeAll()
             state.slots[id] = .live(record)
             return (waiters, termination)
         }

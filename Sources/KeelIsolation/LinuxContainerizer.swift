@@ -38,7 +38,7 @@ public final class LinuxContainerizer: Containerizer {
         var gpus: [Int]
         var killRequested = false
         var termination: ContainerTermination?
-        var waiters: [UInt64: CheckedContinuation<ContainerTermination, any Error>] = [:]
+        var waiters = TerminationWaiters()
     }
 
     enum Slot {
@@ -48,7 +48,6 @@ public final class LinuxContainerizer: Containerizer {
 
     struct State {
         var slots: [ContainerID: Slot] = [:]
-        var nextWaiter: UInt64 = 0
     }
 
     /// The settings this containerizer runs with.
@@ -60,6 +59,7 @@ public final class LinuxContainerizer: Containerizer {
     /// GPU indices on this host (`/dev/nvidia<N>`).
     public let gpuIndices: [Int]
     let state = Mutex(State())
+    let waiterTokens = WaiterTokens()
     let logger: Logger
 
     /// Detects the cgroup hierarchy, finds the launcher, and kills and removes orphaned containers of an earlier run
@@ -104,32 +104,19 @@ public final class LinuxContainerizer: Containerizer {
 
     /// Waits for the container's main process to end (see ``Containerizer/wait(_:)``).
     public func wait(_ id: ContainerID) async throws -> ContainerTermination {
-        let token = state.withLock { state -> UInt64 in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let immediate: Result<ContainerTermination, any Error>? = state.withLock { state in
-                    guard case .live(var record) = state.slots[id] else {
-                        return .failure(ContainerizerError.unknownContainer(id.value))
-                    }
-                    if let termination = record.termination { return .success(termination) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    record.waiters[token] = continuation
-                    state.slots[id] = .live(record)
-                    return nil
-                }
-                if let immediate { continuation.resume(with: immediate) }
+        let token = waiterTokens.next()
+        return try await TerminationWaiters.wait { waiter in
+            state.withLock { state in
+                guard case .live(var record) = state.slots[id] else { return .failure(ContainerizerError.unknownContainer(id.value)) }
+                defer { state.slots[id] = .live(record) }
+                return record.waiters.attach(token, waiter, ended: record.termination)
             }
-        } onCancel: {
-            let continuation = state.withLock { state -> CheckedContinuation<ContainerTermination, any Error>? in
+        } detach: {
+            state.withLock { state in
                 guard case .live(var record) = state.slots[id] else { return nil }
-                let continuation = record.waiters.removeValue(forKey: token)
-                state.slots[id] = .live(record)
-                return continuation
+                defer { state.slots[id] = .live(record) }
+                return record.waiters.detach(token)
             }
-            continuation?.resume(throwing: CancellationError())
         }
     }
 
@@ -251,8 +238,7 @@ public final class LinuxContainerizer: Containerizer {
                 status: exit.status, killed: record.killRequested, startedAt: record.startedAt, endedAt: exit.time,
                 usage: usage, limitation: limitation)
             record.termination = termination
-            let waiters = Array(record.waiters.values)
-            record.waiters = [:]
+            let waiters = record.waiters.takeAll()
             state.slots[id] = .live(record)
             return (waiters, termination)
         }

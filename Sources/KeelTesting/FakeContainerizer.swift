@@ -32,13 +32,12 @@ public final class FakeContainerizer: Containerizer {
         var handle: ContainerHandle
         var killRequested = false
         var termination: ContainerTermination?
-        var waiters: [UInt64: CheckedContinuation<ContainerTermination, any Error>] = [:]
+        var waiters = TerminationWaiters()
         var timer: Task<Void, Never>?
     }
 
     private struct State {
         var records: [ContainerID: Record] = [:]
-        var nextWaiter: UInt64 = 0
         var nextPid: Int32 = 100_000
         var launched = 0
     }
@@ -50,6 +49,7 @@ public final class FakeContainerizer: Containerizer {
     /// The (never created) directory sandboxes are reported under.
     public let sandboxRoot: String
     private let state = Mutex(State())
+    private let waiterTokens = WaiterTokens()
 
     /// A fake containerizer. `behavior` defaults to ``defaultBehavior(_:)`` with `timeCompression`.
     public init(timeCompression: Double = 1, sandboxRoot: String = "/nonexistent/keel-fake",
@@ -117,24 +117,15 @@ public final class FakeContainerizer: Containerizer {
     }
 
     public func wait(_ id: ContainerID) async throws -> ContainerTermination {
-        let token = state.withLock { state -> UInt64 in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let immediate: Result<ContainerTermination, any Error>? = state.withLock { state in
-                    guard let record = state.records[id] else { return .failure(ContainerizerError.unknownContainer(id.value)) }
-                    if let termination = record.termination { return .success(termination) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.records[id]?.waiters[token] = continuation
-                    return nil
-                }
-                if let immediate { continuation.resume(with: immediate) }
+        let token = waiterTokens.next()
+        return try await TerminationWaiters.wait { waiter in
+            state.withLock { state in
+                guard var record = state.records[id] else { return .failure(ContainerizerError.unknownContainer(id.value)) }
+                defer { state.records[id] = record }
+                return record.waiters.attach(token, waiter, ended: record.termination)
             }
-        } onCancel: {
-            let waiter = state.withLock { $0.records[id]?.waiters.removeValue(forKey: token) }
-            waiter?.resume(throwing: CancellationError())
+        } detach: {
+            state.withLock { $0.records[id]?.waiters.detach(token) }
         }
     }
 
@@ -188,9 +179,8 @@ public final class FakeContainerizer: Containerizer {
             let termination = ContainerTermination(status: status, killed: record.killRequested,
                                                    startedAt: record.handle.startedAt, endedAt: Self.now(), usage: nil)
             record.termination = termination
-            let waiters = Array(record.waiters.values)
+            let waiters = record.waiters.takeAll()
             let timer = record.timer
-            record.waiters = [:]
             record.timer = nil
             state.records[id] = record
             return (waiters, termination, timer)
