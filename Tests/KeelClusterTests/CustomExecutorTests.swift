@@ -1,5 +1,6 @@
 import Foundation
 import KeelActors
+import KeelAgent
 import KeelCore
 import KeelFramework
 import KeelProtocol
@@ -97,16 +98,23 @@ var referenceExecutorPath: String {
 
 @Suite("Custom executors (keel-executor as a separate process)")
 struct CustomExecutorTests {
+    /// Executors are separate processes, so the agent must be reachable over TCP.
+    func oneAgentOverTCP(_ configureAgent: @escaping @Sendable (inout AgentConfiguration) -> Void = { _ in }) async throws
+        -> LocalCluster {
+        var configuration = LocalCluster.Configuration()
+        configuration.network = .tcp
+        configuration.agents = 1
+        configuration.configureAgent = configureAgent
+        return try await LocalCluster.start(configuration)
+    }
+
     func executor(_ id: String, command: CommandInfo = CommandInfo(.argv([referenceExecutorPath]))) throws -> ExecutorInfo {
         ExecutorInfo(executorID: ExecutorID(id), name: id, kind: .custom(command), resources: try Resources.parse("cpus:0.1;mem:32"))
     }
 
     @Test(.timeLimit(.minutes(1)))
     func tasksShareOneExecutorThatRelaysMessagesAndKills() async throws {
-        var configuration = LocalCluster.Configuration()
-        configuration.network = .tcp
-        configuration.agents = 1
-        let cluster = try await LocalCluster.start(configuration)
+        let cluster = try await oneAgentOverTCP()
         let executor = try executor("exec-1")
         let (stream, continuation) = AsyncStream<FrameworkEvent>.makeStream()
         let reader = EventReader(stream)
@@ -145,10 +153,7 @@ struct CustomExecutorTests {
 
     @Test(.timeLimit(.minutes(1)))
     func anExecutorThatDiesFailsItsTasksAndTheFrameworkHearsOfIt() async throws {
-        var configuration = LocalCluster.Configuration()
-        configuration.network = .tcp
-        configuration.agents = 1
-        let cluster = try await LocalCluster.start(configuration)
+        let cluster = try await oneAgentOverTCP()
         let executor = try executor("exec-crash")
         let (stream, continuation) = AsyncStream<FrameworkEvent>.makeStream()
         let reader = EventReader(stream)
@@ -175,11 +180,7 @@ struct CustomExecutorTests {
 
     @Test(.timeLimit(.minutes(1)))
     func anExecutorThatNeverRegistersIsDestroyedAndItsTasksFail() async throws {
-        var configuration = LocalCluster.Configuration()
-        configuration.network = .tcp
-        configuration.agents = 1
-        configuration.configureAgent = { $0.executorRegistrationTimeout = .milliseconds(500) }
-        let cluster = try await LocalCluster.start(configuration)
+        let cluster = try await oneAgentOverTCP { $0.executorRegistrationTimeout = .milliseconds(500) }
         let silent = try executor("silent", command: CommandInfo(.shell("sleep 30")))
         let (stream, continuation) = AsyncStream<FrameworkEvent>.makeStream()
         let reader = EventReader(stream)
