@@ -70,6 +70,10 @@ extension AgentActor {
         let previous = agentID
         agentID = registered.agentID
         self.master = master
+        let agentID = registered.agentID
+        updateSender = BatchingCaller(executor: actorSystem.loop) { updates in
+            try await master.statusUpdates(updates, from: agentID)
+        }
         if let masterWatch { actorSystem.unwatch(masterWatch) }
         let masterID = master.id
         masterWatch = actorSystem.watch(masterID) { [weak self] _ in
@@ -88,6 +92,7 @@ extension AgentActor {
         guard master?.id == masterID else { return }
         logger.warning("lost the master; re-registering", ["master": masterID])
         master = nil
+        updateSender = nil
         if let masterWatch { actorSystem.unwatch(masterWatch) }
         masterWatch = nil
         for delivery in deliveries.values { delivery.cancel() }

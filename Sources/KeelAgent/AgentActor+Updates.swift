@@ -34,16 +34,17 @@ extension AgentActor {
         let key = TaskKey(frameworkID: head.frameworkID, taskID: head.status.taskID)
         deliveries[key]?.cancel()
         deliveries[key] = nil
-        guard let master, let agentID, let uuid = head.status.uuid else { return }
-        deliveries[key] = Task { await self.deliver(key, uuid: uuid, master: master, agentID: agentID) }
+        guard let master, let sender = updateSender, let uuid = head.status.uuid else { return }
+        deliveries[key] = Task { await self.deliver(key, uuid: uuid, master: master, sender: sender) }
     }
 
-    private func deliver(_ key: TaskKey, uuid: StatusUpdateID, master: $MasterService, agentID: AgentID) async {
+    private func deliver(_ key: TaskKey, uuid: StatusUpdateID, master: $MasterService,
+                         sender: BatchingCaller<StatusUpdate>) async {
         var backoff = Backoff(initial: configuration.statusUpdateRetryInitial, maximum: configuration.statusUpdateRetryMax)
         while !Task.isCancelled {
             guard let head = updates.head(of: key), head.status.uuid == uuid, self.master?.id == master.id else { return }
             do {
-                try await master.statusUpdate(head, from: agentID)
+                try await sender.call(head)
             } catch let error as MasterError where error.meansAgentUnknown {
                 // The master does not know us (it lost its state, or marked us gone): register again; the
                 // re-registration flushes this update.
@@ -103,7 +104,7 @@ extension AgentActor {
                                 message: "agent \(agentID) does not know task \(key.taskID)", source: .agent,
                                 agentID: agentID, timestamp: clock.now())
         let update = StatusUpdate(frameworkID: key.frameworkID, status: status, latestState: .lost)
-        Task { try? await master.statusUpdate(update, from: agentID) }
+        Task { try? await master.statusUpdates([update], from: agentID) }
     }
 }
 

@@ -12,7 +12,7 @@ import KeelProtocol
 ///
 /// Create it with ``init(actorSystem:configuration:containerizer:clock:logger:)`` and call ``start()``. The agent has
 /// no well-known name: it sends its ``ActorID`` in ``RegisterAgentRequest/actor``. Calls from the master return once
-/// the request is in the agent's state; outcomes travel back as ``MasterService/statusUpdate(_:from:)`` calls.
+/// the request is in the agent's state; outcomes travel back as ``MasterService/statusUpdates(_:from:)`` calls.
 public distributed actor AgentActor: AgentService {
     /// Agents run on Keel's actor runtime.
     public typealias ActorSystem = KeelActorSystem
@@ -34,6 +34,8 @@ public distributed actor AgentActor: AgentService {
     var frameworks: [FrameworkID: FrameworkInfo] = [:]
     var updates = StatusUpdateManager()
     var deliveries: [TaskKey: Task<Void, Never>] = [:]
+    /// Carries the status updates of every task to the current master, several per call under load.
+    var updateSender: BatchingCaller<StatusUpdate>?
     var containerRuns: UInt64 = 0
     var random = SystemRandomNumberGenerator()
     var registrationWaiters: [CheckedContinuation<AgentID?, Never>] = []
@@ -167,15 +169,23 @@ public distributed actor AgentActor: AgentService {
         return agentID
     }
 
-    public distributed func runTask(_ request: RunTaskRequest) async throws {
-        let key = try admit(request.framework, tasks: [request.task])[0]
-        if let executor = request.task.executor, case .custom(let command) = executor.kind {
-            tasks[key] = AgentTask(frameworkID: key.frameworkID, info: request.task, executorID: executor.executorID)
+    public distributed func runTasks(_ request: RunTasksRequest) async throws {
+        var refusal: AgentError?
+        for task in request.tasks {
+            do { try run(task, of: request.framework) } catch { refusal = refusal ?? error }
+        }
+        if let refusal { throw refusal }
+    }
+
+    /// Admits one task and starts it (on its custom executor, or with the command executor).
+    private func run(_ task: TaskInfo, of framework: FrameworkInfo) throws(AgentError) {
+        let key = try admit(framework, tasks: [task])[0]
+        if let executor = task.executor, case .custom(let command) = executor.kind {
+            tasks[key] = AgentTask(frameworkID: key.frameworkID, info: task, executorID: executor.executorID)
             launchOnCustomExecutor(.task(key), executor: executor, command: command)
             return
         }
-        tasks[key] = AgentTask(frameworkID: key.frameworkID, info: request.task,
-                               executorID: ExecutorID(request.task.taskID.value))
+        tasks[key] = AgentTask(frameworkID: key.frameworkID, info: task, executorID: ExecutorID(task.taskID.value))
         Task { await self.launchCommandTask(key) }
     }
 
@@ -201,9 +211,16 @@ public distributed actor AgentActor: AgentService {
         requestKill(key, policy: request.killPolicy)
     }
 
-    public distributed func acknowledge(_ acknowledgement: Acknowledgement) async throws {
-        guard acknowledgement.agentID == agentID else { throw AgentError.notRegistered(agentID) }
-        handleAcknowledgement(acknowledgement)
+    public distributed func acknowledge(_ acknowledgements: [Acknowledgement]) async throws {
+        var foreign = false
+        for acknowledgement in acknowledgements {
+            guard acknowledgement.agentID == agentID else {
+                foreign = true
+                continue
+            }
+            handleAcknowledgement(acknowledgement)
+        }
+        if foreign { throw AgentError.notRegistered(agentID) }
     }
 
     public distributed func sendFrameworkMessage(_ message: FrameworkMessage) async throws {

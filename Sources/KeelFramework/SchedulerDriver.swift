@@ -205,13 +205,17 @@ public actor SchedulerDriver {
         await scheduler.offerRescinded(self, offerID: offerID)
     }
 
-    func update(_ status: TaskStatus) async throws {
+    func updates(_ statuses: [TaskStatus]) async throws {
         await untilSubscribed()
-        await scheduler.statusUpdate(self, status: status)
-        // Acknowledge only after the scheduler handled it: until then the agent keeps retrying.
-        if let uuid = status.uuid, let agentID = status.agentID, let id = framework.id, let master {
-            try await master.acknowledge(Acknowledgement(frameworkID: id, agentID: agentID, taskID: status.taskID, uuid: uuid))
+        var acknowledgements: [Acknowledgement] = []
+        for status in statuses {
+            await scheduler.statusUpdate(self, status: status)
+            if let uuid = status.uuid, let agentID = status.agentID, let id = framework.id {
+                acknowledgements.append(Acknowledgement(frameworkID: id, agentID: agentID, taskID: status.taskID, uuid: uuid))
+            }
         }
+        // Acknowledged only after the scheduler handled them (until then the agents keep retrying), in one call.
+        if !acknowledgements.isEmpty, let master { try await master.acknowledge(acknowledgements) }
     }
 
     func message(_ message: FrameworkMessage) async {
@@ -241,7 +245,7 @@ public distributed actor SchedulerEndpoint: SchedulerService {
 
     public distributed func offers(_ offers: [Offer]) async throws { await driver?.offers(offers) }
     public distributed func rescind(_ offerID: OfferID) async throws { await driver?.rescind(offerID) }
-    public distributed func update(_ status: TaskStatus) async throws { try await driver?.update(status) }
+    public distributed func updates(_ statuses: [TaskStatus]) async throws { try await driver?.updates(statuses) }
     public distributed func message(_ message: FrameworkMessage) async throws { await driver?.message(message) }
     public distributed func failure(agentID: AgentID, executorID: ExecutorID?, status: ProcessExit?) async throws {
         await driver?.failure(agentID: agentID, executorID: executorID, status: status)

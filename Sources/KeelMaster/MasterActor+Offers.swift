@@ -110,10 +110,8 @@ extension MasterActor {
             switch operation {
             case .launch(let tasks):
                 for task in tasks { launch(task, executor: task.executor, role: pooled.role, framework: framework) }
-                for task in tasks {
-                    let run = RunTaskRequest(framework: framework.info, task: task)
-                    toAgent(pooled.agentID, "runTask") { try await $0.runTask(run) }
-                }
+                let run = RunTasksRequest(framework: framework.info, tasks: tasks)
+                toAgent(pooled.agentID, "runTasks") { try await $0.runTasks(run) }
             case .launchGroup(let executor, let group):
                 for task in group.tasks { launch(task, executor: executor, role: pooled.role, framework: framework) }
                 let run = RunTaskGroupRequest(framework: framework.info, executor: executor, group: group)

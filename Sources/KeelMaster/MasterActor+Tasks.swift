@@ -5,17 +5,28 @@ import KeelCore
 import KeelProtocol
 
 extension MasterActor {
-    public distributed func statusUpdate(_ update: StatusUpdate, from agentID: AgentID) async throws {
+    public distributed func statusUpdates(_ updates: [StatusUpdate], from agentID: AgentID) async throws {
         guard let agent = state.agents[agentID] else { throw MasterError.agentNotRegistered(agentID) }
         if agent.state == .gone { throw MasterError.agentGone(agentID) }
         guard agent.state == .active else { throw MasterError.agentNotRegistered(agentID) }
         touch(agentID)
+        for update in updates { apply(update, from: agentID) }
+        allocateIfPending()
+    }
+
+    /// Records one update from an active agent and forwards it to its framework.
+    private func apply(_ update: StatusUpdate, from agentID: AgentID) {
         let frameworkID = update.frameworkID
         var status = update.status
         if status.agentID == nil { status.agentID = agentID }
         if let task = state.tasks[frameworkID]?[status.taskID] {
             guard task.agentID == agentID else {
-                throw MasterError.invalidRequest("task \(status.taskID) runs on agent \(task.agentID), not \(agentID)")
+                // Not forwarded: the agent retries it and each retry is logged here, which is what an operator
+                // needs to find the confused agent.
+                logger.warning("status update dropped: the task runs on another agent",
+                               ["task": status.taskID, "framework": frameworkID, "agent": agentID,
+                                "taskAgent": task.agentID])
+                return
             }
             do {
                 if try state.record(status, of: frameworkID, latestState: update.latestState) {
@@ -30,21 +41,29 @@ extension MasterActor {
             logger.info("status update for an unknown task", ["task": status.taskID, "framework": frameworkID])
         }
         report(status, to: frameworkID)
-        allocateIfPending()
     }
 
-    public distributed func acknowledge(_ acknowledgement: Acknowledgement) async throws {
-        _ = try subscribed(acknowledgement.frameworkID)
-        guard state.agents[acknowledgement.agentID] != nil else {
-            throw MasterError.agentNotRegistered(acknowledgement.agentID)
+    public distributed func acknowledge(_ acknowledgements: [Acknowledgement]) async throws {
+        guard let frameworkID = acknowledgements.first?.frameworkID else { return }
+        guard acknowledgements.allSatisfy({ $0.frameworkID == frameworkID }) else {
+            throw MasterError.invalidRequest("acknowledgements of one call must all come from one framework")
         }
-        toAgent(acknowledgement.agentID, "acknowledge") { try await $0.acknowledge(acknowledgement) }
-        // A terminal task whose final update is acknowledged is forgotten (Mesos moves it to completed tasks).
-        if let task = state.tasks[acknowledgement.frameworkID]?[acknowledgement.taskID], task.state.isTerminal,
-           !task.holdsResources, task.latest.uuid == acknowledgement.uuid {
-            state.tasks[acknowledgement.frameworkID]?[acknowledgement.taskID] = nil
-            state.completedTasks.append(task)
+        _ = try subscribed(frameworkID)
+        var unknownAgent: AgentID?
+        for acknowledgement in acknowledgements {
+            guard state.agents[acknowledgement.agentID] != nil else {
+                unknownAgent = unknownAgent ?? acknowledgement.agentID
+                continue
+            }
+            toAgent(acknowledgement.agentID, batching: acknowledgement, "acknowledge") { try await $0.acknowledge($1) }
+            // A terminal task whose final update is acknowledged is forgotten (Mesos moves it to completed tasks).
+            if let task = state.tasks[frameworkID]?[acknowledgement.taskID], task.state.isTerminal,
+               !task.holdsResources, task.latest.uuid == acknowledgement.uuid {
+                state.tasks[frameworkID]?[acknowledgement.taskID] = nil
+                state.completedTasks.append(task)
+            }
         }
+        if let unknownAgent { throw MasterError.agentNotRegistered(unknownAgent) }
     }
 
     public distributed func kill(_ request: KillRequest) async throws {

@@ -132,20 +132,47 @@ public distributed actor MasterActor: MasterService, OperatorService {
     func send<Stub: Sendable>(to actor: ActorID, as make: (ActorID, KeelActorSystem) throws -> Stub, _ what: String,
                               onLinkFailure: (@Sendable (isolated MasterActor) -> Void)? = nil,
                               _ call: @escaping @Sendable (Stub) async throws -> Void) {
+        guard let (stub, outbox) = peer(actor, as: make, what) else { return }
+        let failed = failureHandler(actor, what, onLinkFailure)
+        outbox.enqueue {
+            do { try await call(stub) } catch { await failed(error) }
+        }
+    }
+
+    /// Queues `item` for a peer call that takes a list: items queued while earlier calls to the peer are in flight
+    /// travel together in one call (see ``Outbox/enqueue(batching:_:_:)``), in order.
+    func send<Stub: Sendable, Item: Sendable>(batching item: Item, to actor: ActorID,
+                                              as make: (ActorID, KeelActorSystem) throws -> Stub, _ what: String,
+                                              onLinkFailure: (@Sendable (isolated MasterActor) -> Void)? = nil,
+                                              _ call: @escaping @Sendable (Stub, [Item]) async throws -> Void) {
+        guard let (stub, outbox) = peer(actor, as: make, what) else { return }
+        let failed = failureHandler(actor, what, onLinkFailure)
+        outbox.enqueue(batching: what, item) { items in
+            do { try await call(stub, items) } catch { await failed(error) }
+        }
+    }
+
+    /// The stub and the outbox of a peer, or `nil` (logged) when its ID cannot be resolved.
+    private func peer<Stub: Sendable>(_ actor: ActorID, as make: (ActorID, KeelActorSystem) throws -> Stub,
+                                      _ what: String) -> (Stub, Outbox)? {
         let stub: Stub
         do { stub = try make(actor, actorSystem) } catch {
             logger.warning("cannot resolve peer", ["peer": actor, "call": what, "error": String(describing: error)])
-            return
+            return nil
         }
         let outbox = outboxes[actor] ?? Outbox(executor: actorSystem.loop)
         outboxes[actor] = outbox
+        return (stub, outbox)
+    }
+
+    /// Logs a failed peer call and, when the peer could not be reached, runs `onLinkFailure` on the master.
+    private func failureHandler(_ actor: ActorID, _ what: String,
+                                _ onLinkFailure: (@Sendable (isolated MasterActor) -> Void)?) -> @Sendable (any Error) async -> Void {
         let logger = logger
-        outbox.enqueue { [weak self] in
-            do { try await call(stub) } catch {
-                logger.info("call to peer failed", ["peer": actor, "call": what, "error": String(describing: error)])
-                guard let onLinkFailure, let master = self, Self.isLinkFailure(error) else { return }
-                await master.whenLocal { onLinkFailure($0) }
-            }
+        return { [weak self] error in
+            logger.info("call to peer failed", ["peer": actor, "call": what, "error": String(describing: error)])
+            guard let onLinkFailure, let master = self, Self.isLinkFailure(error) else { return }
+            await master.whenLocal { onLinkFailure($0) }
         }
     }
 
@@ -168,10 +195,28 @@ public distributed actor MasterActor: MasterService, OperatorService {
              onLinkFailure: { master in master.schedulerLost(frameworkID, scheduler: scheduler) }, call)
     }
 
+    /// Queues `item` for a list-taking call to a framework's scheduler (dropped while it is disconnected), batched
+    /// with the items queued right before it.
+    func toScheduler<Item: Sendable>(_ frameworkID: FrameworkID, batching item: Item, _ what: String,
+                                     _ call: @escaping @Sendable ($SchedulerService, [Item]) async throws -> Void) {
+        guard let framework = state.frameworks[frameworkID], framework.connected else { return }
+        let scheduler = framework.scheduler
+        send(batching: item, to: scheduler, as: { try $SchedulerService.resolve(id: $0, using: $1) }, what,
+             onLinkFailure: { master in master.schedulerLost(frameworkID, scheduler: scheduler) }, call)
+    }
+
     /// Queues a call to an agent (dropped unless it is active).
     func toAgent(_ agentID: AgentID, _ what: String, _ call: @escaping @Sendable ($AgentService) async throws -> Void) {
         guard let agent = state.agents[agentID], agent.state == .active else { return }
         send(to: agent.actor, as: { try $AgentService.resolve(id: $0, using: $1) }, what, call)
+    }
+
+    /// Queues `item` for a list-taking call to an agent (dropped unless it is active), batched with the items queued
+    /// right before it.
+    func toAgent<Item: Sendable>(_ agentID: AgentID, batching item: Item, _ what: String,
+                                 _ call: @escaping @Sendable ($AgentService, [Item]) async throws -> Void) {
+        guard let agent = state.agents[agentID], agent.state == .active else { return }
+        send(batching: item, to: agent.actor, as: { try $AgentService.resolve(id: $0, using: $1) }, what, call)
     }
 
     /// Forgets the queue and watch of a peer actor that was replaced or removed.
@@ -201,7 +246,7 @@ public distributed actor MasterActor: MasterService, OperatorService {
         var delivered = status
         delivered.state = status.state.reported(toPartitionAware: state.isPartitionAware(frameworkID))
         let sent = delivered
-        toScheduler(frameworkID, "update") { try await $0.update(sent) }
+        toScheduler(frameworkID, batching: sent, "updates") { try await $0.updates($1) }
     }
 
     /// Returns resources to the allocator, logging (never crashing on) bookkeeping mismatches.

@@ -13,14 +13,18 @@ public protocol AgentService: DistributedActor where ActorSystem == KeelActorSys
     /// Health check. Returns the agent's ID; throws ``AgentError/notRegistered(_:)`` when the agent does not
     /// consider itself registered as `agentID` (it will re-register).
     distributed func ping(_ agentID: AgentID) async throws -> AgentID
-    /// Launches one task (its resources are already allocated to it).
-    distributed func runTask(_ request: RunTaskRequest) async throws
+    /// Launches tasks of one framework, each on its own (their resources are already allocated to them). A task
+    /// the agent cannot take (a duplicate ID) is refused alone: the others launch, then the call throws the first
+    /// refusal.
+    distributed func runTasks(_ request: RunTasksRequest) async throws
     /// Launches a task group in one executor, all or nothing.
     distributed func runTaskGroup(_ request: RunTaskGroupRequest) async throws
     /// Kills a task with its kill policy (or the one given).
     distributed func killTask(_ request: KillRequest) async throws
-    /// The framework acknowledged an update; the agent may send the task's next one.
-    distributed func acknowledge(_ acknowledgement: Acknowledgement) async throws
+    /// The framework acknowledged updates (in order); for each, the agent may send its task's next one.
+    /// Acknowledgements naming another agent ID are ignored and make the call throw
+    /// ``AgentError/notRegistered(_:)`` once the others are applied.
+    distributed func acknowledge(_ acknowledgements: [Acknowledgement]) async throws
     /// Relays bytes to an executor, best effort.
     distributed func sendFrameworkMessage(_ message: FrameworkMessage) async throws
     /// The framework's info changed (e.g. after failover).

@@ -26,8 +26,11 @@ public protocol MasterService: DistributedActor where ActorSystem == KeelActorSy
     distributed func kill(_ request: KillRequest) async throws
     /// Asks for the latest state of tasks; answers arrive as status updates with ``TaskReason/reconciliation``.
     distributed func reconcile(_ request: ReconcileRequest) async throws
-    /// Acknowledges one status update; the master forwards it to the task's agent.
-    distributed func acknowledge(_ acknowledgement: Acknowledgement) async throws
+    /// Acknowledges status updates, in order; the master forwards each to its task's agent. All must come from one
+    /// framework, which must be subscribed (else nothing is applied). An acknowledgement naming an agent the master
+    /// does not know is dropped: the others are still applied, then the call throws
+    /// ``MasterError/agentNotRegistered(_:)`` naming it.
+    distributed func acknowledge(_ acknowledgements: [Acknowledgement]) async throws
     /// Clears the framework's refusal filters for `roles` (all its roles when empty) and resumes offers.
     distributed func revive(_ frameworkID: FrameworkID, roles: [Role]) async throws
     /// Stops offers for `roles` (all its roles when empty) until revived.
@@ -43,9 +46,12 @@ public protocol MasterService: DistributedActor where ActorSystem == KeelActorSy
     distributed func reregisterAgent(_ request: ReregisterAgentRequest) async throws -> AgentRegistered
     /// Removes an agent that is shutting down cleanly; its tasks become ``TaskState/gone``.
     distributed func unregisterAgent(_ agentID: AgentID) async throws
-    /// Delivers a status update from an agent. Returns once the master has recorded it and forwarded it to the
-    /// framework; the agent keeps retrying until the framework's acknowledgement reaches it.
-    distributed func statusUpdate(_ update: StatusUpdate, from agentID: AgentID) async throws
+    /// Delivers status updates from an agent, in order (several tasks' updates travel together when the agent has
+    /// more than one to send). Returns once the master has recorded them and queued them for their frameworks; the
+    /// agent keeps retrying each until the framework's acknowledgement reaches it. Throws (applying nothing) when
+    /// the agent is not registered and active; an update that names a task of another agent is dropped with a
+    /// logged reason, and the others are applied.
+    distributed func statusUpdates(_ updates: [StatusUpdate], from agentID: AgentID) async throws
     /// Reports an executor's exit.
     distributed func executorExited(_ notice: ExecutorExited) async throws
     /// Relays bytes from an executor to its framework, best effort.

@@ -15,8 +15,8 @@ public struct ProtocolVersion: Sendable, Hashable, Codable, Comparable, CustomSt
         self.minor = minor
     }
 
-    /// The version this build speaks: 1.0.
-    public static let current = ProtocolVersion(major: 1, minor: 0)
+    /// The version this build speaks: 2.0 (2.0 made status updates, acknowledgements and task launches lists).
+    public static let current = ProtocolVersion(major: 2, minor: 0)
 
     /// Whether a peer speaking `other` can talk to one speaking `self` (same major version).
     public func isCompatible(with other: ProtocolVersion) -> Bool { major == other.major }

@@ -14,8 +14,9 @@ public protocol SchedulerService: DistributedActor where ActorSystem == KeelActo
     distributed func offers(_ offers: [Offer]) async throws
     /// An offer is no longer valid (its agent went away, it timed out, or the master needs it back).
     distributed func rescind(_ offerID: OfferID) async throws
-    /// A task status. Acknowledge it (when ``TaskStatus/uuid`` is set) once it is safely handled.
-    distributed func update(_ status: TaskStatus) async throws
+    /// Task statuses, oldest first (the master sends those queued while its previous call was in flight
+    /// together). Acknowledge each that has a ``TaskStatus/uuid`` once it is safely handled.
+    distributed func updates(_ statuses: [TaskStatus]) async throws
     /// Bytes from an executor, best effort.
     distributed func message(_ message: FrameworkMessage) async throws
     /// An agent was removed, or an executor exited (`executorID` and `status` set).

@@ -179,8 +179,10 @@ enum LaunchBenchmark {
                   + "separate processes over loopback TCP (\(options.isolation) isolation)")
             print("  tuning: agent \(agentResources), tasks \(taskResources), allocation interval \(allocationInterval), "
                   + "unused offer parts re-offered at once (refuse filter 0 s), sandboxes under \(options.workRoot)")
-            print("  floor: posix_spawn + waitpid of /bin/true   \(Int(result.floorPerSecond)) spawns/s (faster of before "
-                  + "\(Int(result.floorBefore)) and after \(Int(result.floorAfter)))")
+            let floorName = options.isolation == "linux"
+                ? "mkdir cgroups + spawn + attach + wait + rmdir" : "posix_spawn + waitpid of /bin/true"
+            print("  floor (sequential, one core): \(floorName)   \(Int(result.floorPerSecond)) spawns/s (faster of "
+                  + "before \(Int(result.floorBefore)) and after \(Int(result.floorAfter)))")
             print("  tasks (submit → FINISHED acknowledged)      \(Int(result.tasksPerSecond)) tasks/s   ratio "
                   + "\(Bench.format(ratio, 2)) (target ≥ 0.5; Slurm ≈ 50 jobs/s)")
             print("  single task, sequential, submit → FINISHED  p50 \(Bench.format(p50, 2)) ms   p99 \(Bench.format(p99, 2)) ms "

@@ -66,7 +66,7 @@ struct Cluster {
 
     /// Waits for the registration, then launches `task` through the agent's `AgentService` as the master would.
     func run(_ task: TaskInfo) async throws {
-        try await master.whenLocal { master in try await master.agent().runTask(RunTaskRequest(framework: framework, task: task)) }
+        try await master.whenLocal { master in try await master.agent().runTasks(RunTasksRequest(framework: framework, task: task)) }
     }
 
     /// The next status update of `taskID` whose state satisfies `predicate`.

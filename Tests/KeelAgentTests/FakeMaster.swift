@@ -92,13 +92,13 @@ distributed actor FakeMaster: MasterService {
     /// Forwards the framework's acknowledgement of `update` to the agent.
     func acknowledgeUpdate(_ update: StatusUpdate) async throws {
         guard let uuid = update.status.uuid else { return }
-        try await agent().acknowledge(Acknowledgement(frameworkID: update.frameworkID, agentID: assignedID,
-                                                      taskID: update.status.taskID, uuid: uuid))
+        try await agent().acknowledge([Acknowledgement(frameworkID: update.frameworkID, agentID: assignedID,
+                                                      taskID: update.status.taskID, uuid: uuid)])
     }
 
     /// Acknowledges an arbitrary uuid for a task.
     func acknowledge(frameworkID: FrameworkID, taskID: TaskID, uuid: StatusUpdateID) async throws {
-        try await agent().acknowledge(Acknowledgement(frameworkID: frameworkID, agentID: assignedID, taskID: taskID, uuid: uuid))
+        try await agent().acknowledge([Acknowledgement(frameworkID: frameworkID, agentID: assignedID, taskID: taskID, uuid: uuid)])
     }
 
     distributed func registerAgent(_ request: RegisterAgentRequest) async throws -> AgentRegistered {
@@ -114,13 +114,15 @@ distributed actor FakeMaster: MasterService {
         return AgentRegistered(agentID: assignedID, pingInterval: .seconds(15))
     }
 
-    distributed func statusUpdate(_ update: StatusUpdate, from agentID: AgentID) async throws {
+    distributed func statusUpdates(_ updates: [StatusUpdate], from agentID: AgentID) async throws {
         if forgetAgentAtNextUpdate {
             forgetAgentAtNextUpdate = false
             throw MasterError.agentNotRegistered(agentID)
         }
-        await log.append(.update(update))
-        if autoAcknowledge { Task { try await self.acknowledgeUpdate(update) } }
+        for update in updates {
+            await log.append(.update(update))
+            if autoAcknowledge { Task { try await self.acknowledgeUpdate(update) } }
+        }
     }
 
     distributed func subscribe(_ request: SubscribeRequest) async throws -> Subscribed {
@@ -131,7 +133,7 @@ distributed actor FakeMaster: MasterService {
     distributed func decline(_ request: DeclineRequest) async throws {}
     distributed func kill(_ request: KillRequest) async throws {}
     distributed func reconcile(_ request: ReconcileRequest) async throws {}
-    distributed func acknowledge(_ acknowledgement: Acknowledgement) async throws {}
+    distributed func acknowledge(_ acknowledgements: [Acknowledgement]) async throws {}
     distributed func revive(_ frameworkID: FrameworkID, roles: [Role]) async throws {}
     distributed func suppress(_ frameworkID: FrameworkID, roles: [Role]) async throws {}
     distributed func sendFrameworkMessage(_ message: FrameworkMessage) async throws {}

@@ -74,7 +74,7 @@ struct GroupAndFrameworkTests {
         let framework = FrameworkInfo(id: FrameworkID("fw-1"), name: "killing-aware", capabilities: [.taskKillingState])
         let task = try cluster.task("k", .argv(["sleep", "100"]))
         try await cluster.master.whenLocal { master in
-            try await master.agent().runTask(RunTaskRequest(framework: framework, task: task))
+            try await master.agent().runTasks(RunTasksRequest(framework: framework, task: task))
         }
         _ = try await cluster.nextUpdate("k", "RUNNING") { $0.status.state == .running }
         let usage = try await cluster.agent.usage(frameworkID: FrameworkID("fw-1"), executorID: ExecutorID("k"))
@@ -87,6 +87,27 @@ struct GroupAndFrameworkTests {
         #expect(try await terminal(cluster, "k").status.state == .killed)
     }
 
+    /// One call launches several tasks; a task the agent already knows is refused alone (the call throws that
+    /// refusal once the others were started).
+    @Test func runTasksLaunchesEachTaskAndRefusesADuplicateAlone() async throws {
+        let cluster = try await Cluster()
+        defer { Task { await cluster.stop() } }
+        let framework = FrameworkInfo(id: FrameworkID("fw-1"), name: "batch")
+        let first = try cluster.task("b-1", .argv(["/bin/true"]))
+        try await cluster.run(first)
+        _ = try await cluster.nextUpdate("b-1", "RUNNING") { $0.status.state != .starting }
+        let second = try cluster.task("b-2", .argv(["/bin/true"]))
+        let third = try cluster.task("b-3", .argv(["/bin/true"]))
+        await #expect(throws: AgentError.taskAlreadyKnown(FrameworkID("fw-1"), TaskID("b-1"))) {
+            try await cluster.master.whenLocal { master in
+                try await master.agent().runTasks(RunTasksRequest(framework: framework, tasks: [second, first, third]))
+            }
+        }
+        for task in ["b-2", "b-3"] {
+            #expect(try await terminal(cluster, task).status.state == .finished)
+        }
+    }
+
     @Test func pingAndAcknowledgementsCheckTheAgentID() async throws {
         let cluster = try await Cluster()
         defer { Task { await cluster.stop() } }
@@ -96,7 +117,7 @@ struct GroupAndFrameworkTests {
         let stale = Acknowledgement(frameworkID: FrameworkID("fw-1"), agentID: AgentID("old"), taskID: TaskID("t"),
                                     uuid: StatusUpdateID(high: 1, low: 1))
         await #expect(throws: AgentError.notRegistered(AgentID("agent-1"))) {
-            try await cluster.master.whenLocal { try await $0.agent().acknowledge(stale) }
+            try await cluster.master.whenLocal { try await $0.agent().acknowledge([stale]) }
         }
         var elsewhere = try cluster.task("elsewhere", .argv(["/bin/true"]))
         elsewhere.agentID = AgentID("another-agent")

@@ -26,7 +26,7 @@ distributed actor FakeMaster: MasterService {
         return Subscribed(frameworkID: request.framework.id ?? assignedID, heartbeatInterval: .seconds(15))
     }
     distributed func sendOffer(_ offer: Offer) async throws { try await scheduler?.offers([offer]) }
-    distributed func sendUpdate(_ status: TaskStatus) async throws { try await scheduler?.update(status) }
+    distributed func sendUpdate(_ status: TaskStatus) async throws { try await scheduler?.updates([status]) }
     distributed func teardown(_ frameworkID: FrameworkID) async throws { events.yield("teardown \(frameworkID.value)") }
     distributed func accept(_ request: AcceptRequest) async throws {
         let names = request.operations.map(\.typeName).joined(separator: ",")
@@ -37,8 +37,10 @@ distributed actor FakeMaster: MasterService {
     }
     distributed func kill(_ request: KillRequest) async throws { events.yield("kill \(request.taskID.value)") }
     distributed func reconcile(_ request: ReconcileRequest) async throws { events.yield("reconcile \(request.tasks.count)") }
-    distributed func acknowledge(_ acknowledgement: Acknowledgement) async throws {
-        events.yield("ack \(acknowledgement.taskID.value) \(acknowledgement.agentID.value)")
+    distributed func acknowledge(_ acknowledgements: [Acknowledgement]) async throws {
+        for acknowledgement in acknowledgements {
+            events.yield("ack \(acknowledgement.taskID.value) \(acknowledgement.agentID.value)")
+        }
     }
     distributed func revive(_ frameworkID: FrameworkID, roles: [Role]) async throws { events.yield("revive") }
     distributed func suppress(_ frameworkID: FrameworkID, roles: [Role]) async throws { events.yield("suppress") }
@@ -50,7 +52,7 @@ distributed actor FakeMaster: MasterService {
         throw MasterError.notImplementedInTest
     }
     distributed func unregisterAgent(_ agentID: AgentID) async throws {}
-    distributed func statusUpdate(_ update: StatusUpdate, from agentID: AgentID) async throws {}
+    distributed func statusUpdates(_ updates: [StatusUpdate], from agentID: AgentID) async throws {}
     distributed func executorExited(_ notice: ExecutorExited) async throws {}
     distributed func sendExecutorMessage(_ message: FrameworkMessage) async throws {}
 }

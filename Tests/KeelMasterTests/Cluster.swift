@@ -80,7 +80,7 @@ final class Cluster: Sendable {
                   reason: TaskReason? = nil) async throws {
             let status = TaskStatus(taskID: taskID, state: state, reason: reason, source: .executor, agentID: id,
                                     timestamp: 1_700_000_001, uuid: StatusUpdateID(high: 0, low: uuid))
-            try await master.statusUpdate(StatusUpdate(frameworkID: framework, status: status), from: id)
+            try await master.statusUpdates([StatusUpdate(frameworkID: framework, status: status)], from: id)
         }
     }
 

@@ -42,8 +42,8 @@ import Testing
         try await agent.send(.running, task: web.taskID, framework: framework.id, uuid: 1)
         let running = try await framework.update(for: web.taskID)
         #expect(running.state == .running && running.uuid == StatusUpdateID(high: 0, low: 1))
-        try await framework.master.acknowledge(Acknowledgement(frameworkID: framework.id, agentID: agent.id,
-                                                               taskID: web.taskID, uuid: StatusUpdateID(high: 0, low: 1)))
+        try await framework.master.acknowledge([Acknowledgement(frameworkID: framework.id, agentID: agent.id,
+                                                               taskID: web.taskID, uuid: StatusUpdateID(high: 0, low: 1))])
         guard case .acknowledge(let ack)? = await agent.events.take(where: { if case .acknowledge = $0 { true } else { false } })
         else { Issue.record("no acknowledgement reached the agent"); return }
         #expect(ack.taskID == web.taskID && ack.uuid == StatusUpdateID(high: 0, low: 1))
@@ -61,8 +61,8 @@ import Testing
         #expect(await cluster.state()?.tasks[framework.id]?[web.taskID]?.state == .finished)
         #expect(await cluster.state()?.tasks[framework.id]?[web.taskID]?.holdsResources == false)
         // Once the terminal update is acknowledged, the master forgets the task.
-        try await framework.master.acknowledge(Acknowledgement(frameworkID: framework.id, agentID: agent.id,
-                                                               taskID: web.taskID, uuid: StatusUpdateID(high: 0, low: 2)))
+        try await framework.master.acknowledge([Acknowledgement(frameworkID: framework.id, agentID: agent.id,
+                                                               taskID: web.taskID, uuid: StatusUpdateID(high: 0, low: 2))])
         #expect(await cluster.state()?.tasks[framework.id]?[web.taskID] == nil)
         // FINISHED released the task's resources: they come back as a new offer.
         let released = try #require(try await framework.offers().first)

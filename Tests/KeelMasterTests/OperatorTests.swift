@@ -57,8 +57,8 @@ import Testing
         // FINISHED and acknowledged: the master forgets the live task but still lists it as completed.
         try await agent.send(.finished, task: TaskID("t1"), framework: framework.id, uuid: 2)
         #expect(try await framework.update(for: TaskID("t1")).state == .finished)
-        try await framework.master.acknowledge(Acknowledgement(frameworkID: framework.id, agentID: agent.id,
-                                                               taskID: TaskID("t1"), uuid: StatusUpdateID(high: 0, low: 2)))
+        try await framework.master.acknowledge([Acknowledgement(frameworkID: framework.id, agentID: agent.id,
+                                                               taskID: TaskID("t1"), uuid: StatusUpdateID(high: 0, low: 2))])
         #expect(await cluster.state()?.tasks[framework.id]?[TaskID("t1")] == nil)
         tasks = try await operatorAPI.tasks(frameworkID: framework.id)
         #expect(tasks.map(\.state) == [.finished])

@@ -74,7 +74,9 @@ distributed actor FakeScheduler: SchedulerService {
 
     distributed func offers(_ offers: [KeelProtocol.Offer]) async throws { await events.append(.offers(offers)) }
     distributed func rescind(_ offerID: OfferID) async throws { await events.append(.rescind(offerID)) }
-    distributed func update(_ status: TaskStatus) async throws { await events.append(.update(status)) }
+    distributed func updates(_ statuses: [TaskStatus]) async throws {
+        for status in statuses { await events.append(.update(status)) }
+    }
     distributed func message(_ message: FrameworkMessage) async throws {}
     distributed func failure(agentID: AgentID, executorID: ExecutorID?, status: ProcessExit?) async throws {
         await events.append(.failure(agentID, executorID))
@@ -85,7 +87,8 @@ distributed actor FakeScheduler: SchedulerService {
 
 /// What a fake agent hears from the master.
 enum AgentEvent: Sendable {
-    case runTask(RunTaskRequest)
+    /// One task of a ``FakeAgent/runTasks(_:)`` call (the fake records each task of a batch on its own).
+    case runTask(framework: FrameworkInfo, task: TaskInfo)
     case runTaskGroup(RunTaskGroupRequest)
     case killTask(KillRequest)
     case acknowledge(Acknowledgement)
@@ -93,7 +96,9 @@ enum AgentEvent: Sendable {
     case applyOperation(KeelProtocol.Operation)
     case ping
 
-    var runTask: RunTaskRequest? { if case .runTask(let request) = self { request } else { nil } }
+    var runTask: (framework: FrameworkInfo, task: TaskInfo)? {
+        if case .runTask(let framework, let task) = self { (framework, task) } else { nil }
+    }
 }
 
 /// An agent that records every call from the master and answers pings while `answersPings`.
@@ -114,11 +119,17 @@ distributed actor FakeAgent: AgentService {
         guard answersPings else { throw AgentError.shuttingDown }
         return agentID
     }
-    distributed func runTask(_ request: RunTaskRequest) async throws { await events.append(.runTask(request)) }
+    /// How many `runTasks` calls arrived.
+    private(set) var runTasksCalls = 0
+
+    distributed func runTasks(_ request: RunTasksRequest) async throws {
+        runTasksCalls += 1
+        for task in request.tasks { await events.append(.runTask(framework: request.framework, task: task)) }
+    }
     distributed func runTaskGroup(_ request: RunTaskGroupRequest) async throws { await events.append(.runTaskGroup(request)) }
     distributed func killTask(_ request: KillRequest) async throws { await events.append(.killTask(request)) }
-    distributed func acknowledge(_ acknowledgement: Acknowledgement) async throws {
-        await events.append(.acknowledge(acknowledgement))
+    distributed func acknowledge(_ acknowledgements: [Acknowledgement]) async throws {
+        for acknowledgement in acknowledgements { await events.append(.acknowledge(acknowledgement)) }
     }
     distributed func sendFrameworkMessage(_ message: FrameworkMessage) async throws {}
     distributed func updateFramework(_ framework: FrameworkInfo) async throws {}

@@ -127,7 +127,7 @@ import Testing
             frameworks: [info]))
         try roundTrip(ExecutorExited(frameworkID: Fixture.framework, agentID: Fixture.agent, executorID: ExecutorID("e"),
                                      status: .signaled(signal: 15)))
-        try roundTrip(RunTaskRequest(framework: info, task: try Fixture.task("t")))
+        try roundTrip(RunTasksRequest(framework: info, task: try Fixture.task("t")))
         try roundTrip(RunTaskGroupRequest(framework: info, executor: try Fixture.executor("e", kind: .default),
                                           group: TaskGroupInfo(tasks: [try Fixture.task("t")])))
         try roundTrip(RegisterExecutorRequest(frameworkID: Fixture.framework, executorID: ExecutorID("e"), actor: Fixture.actor))

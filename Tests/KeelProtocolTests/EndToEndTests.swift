@@ -46,14 +46,14 @@ distributed actor TestMaster: MasterService {
             errors = outcome.taskErrors
             for case .launch(let tasks) in outcome.accepted {
                 for task in tasks {
-                    try await scheduler.update(TaskStatus(taskID: task.taskID, state: .staging, source: .master,
-                                                          agentID: pooled.agentID, timestamp: 0))
+                    try await scheduler.updates([TaskStatus(taskID: task.taskID, state: .staging, source: .master,
+                                                            agentID: pooled.agentID, timestamp: 0)])
                 }
             }
         }
         for error in errors {
-            try await scheduler.update(TaskStatus(taskID: error.taskID, state: error.state, reason: error.reason,
-                                                  message: error.description, source: .master, timestamp: 0))
+            try await scheduler.updates([TaskStatus(taskID: error.taskID, state: error.state, reason: error.reason,
+                                                    message: error.description, source: .master, timestamp: 0)])
         }
     }
 
@@ -61,7 +61,7 @@ distributed actor TestMaster: MasterService {
     distributed func decline(_ request: DeclineRequest) async throws {}
     distributed func kill(_ request: KillRequest) async throws {}
     distributed func reconcile(_ request: ReconcileRequest) async throws {}
-    distributed func acknowledge(_ acknowledgement: Acknowledgement) async throws {}
+    distributed func acknowledge(_ acknowledgements: [Acknowledgement]) async throws {}
     distributed func revive(_ frameworkID: FrameworkID, roles: [Role]) async throws {}
     distributed func suppress(_ frameworkID: FrameworkID, roles: [Role]) async throws {}
     distributed func sendFrameworkMessage(_ message: FrameworkMessage) async throws {}
@@ -72,7 +72,7 @@ distributed actor TestMaster: MasterService {
         throw MasterError.agentGone(request.agent.id ?? Fixture.agent)
     }
     distributed func unregisterAgent(_ agentID: AgentID) async throws {}
-    distributed func statusUpdate(_ update: StatusUpdate, from agentID: AgentID) async throws {}
+    distributed func statusUpdates(_ updates: [StatusUpdate], from agentID: AgentID) async throws {}
     distributed func executorExited(_ notice: ExecutorExited) async throws {}
     distributed func sendExecutorMessage(_ message: FrameworkMessage) async throws {}
 }
@@ -89,7 +89,7 @@ distributed actor TestScheduler: SchedulerService {
 
     distributed func offers(_ offers: [Offer]) async throws { offersSeen += offers }
     distributed func rescind(_ offerID: OfferID) async throws {}
-    distributed func update(_ status: TaskStatus) async throws { updates.append(status) }
+    distributed func updates(_ statuses: [TaskStatus]) async throws { updates += statuses }
     distributed func message(_ message: FrameworkMessage) async throws {}
     distributed func failure(agentID: AgentID, executorID: ExecutorID?, status: ProcessExit?) async throws {}
     distributed func error(_ message: String) async throws {}

@@ -60,11 +60,14 @@ import Testing
     }
 
     @Test func versions() {
-        #expect(ProtocolVersion.current.isCompatible(with: ProtocolVersion(major: 1, minor: 7)))
-        #expect(!ProtocolVersion.current.isCompatible(with: ProtocolVersion(major: 2, minor: 0)))
+        #expect(ProtocolVersion.current == ProtocolVersion(major: 2, minor: 0))
+        #expect(ProtocolVersion.current.isCompatible(with: ProtocolVersion(major: 2, minor: 7)))
+        // 1.x sent single status updates and acknowledgements: its calls name methods 2.0 no longer has.
+        #expect(!ProtocolVersion.current.isCompatible(with: ProtocolVersion(major: 1, minor: 0)))
+        #expect(!ProtocolVersion.current.isCompatible(with: ProtocolVersion(major: 3, minor: 0)))
         #expect(ProtocolVersion(major: 1, minor: 2) < ProtocolVersion(major: 2, minor: 0))
-        #expect(MasterError.incompatibleVersion(offered: ProtocolVersion(major: 2, minor: 1), supported: .current).description
-            == "protocol version 2.1 is not compatible with the master's 1.0")
+        #expect(MasterError.incompatibleVersion(offered: ProtocolVersion(major: 3, minor: 1), supported: .current).description
+            == "protocol version 3.1 is not compatible with the master's 2.0")
     }
 
     @Test func statusUpdateIDs() {
