@@ -63,8 +63,8 @@ extension KeelActorSystem {
         }
         let outcome = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<CallOutcome, Never>) in
-                guard pending.withLock({ $0.attach(callID, continuation) }) else {
-                    continuation.resume(returning: .failure(CancellationError()))
+                if let ended = pending.withLock({ $0.attach(callID, continuation) }) {
+                    continuation.resume(returning: ended)
                     return
                 }
                 if let localEntry {
@@ -113,7 +113,7 @@ extension KeelActorSystem {
 
     /// Resolves a pending call (from any thread); a no-op when it already ended.
     func complete(_ callID: UInt64, _ outcome: CallOutcome) {
-        pending.withLock { $0.take(callID) }?.resume(returning: outcome)
+        pending.withLock { $0.take(callID, outcome: outcome) }?.resume(returning: outcome)
     }
 
     /// Chooses how to reach the recipient's node and hands the frame over, atomically with respect

@@ -180,7 +180,7 @@ extension KeelActorSystem: TransportDelegate {
     }
 
     func failCalls(to endpoint: Endpoint, _ error: ActorSystemError) {
-        for continuation in pending.withLock({ $0.takeAll(endpoint: endpoint) }) {
+        for continuation in pending.withLock({ $0.takeAll(endpoint: endpoint, error: error) }) {
             continuation.resume(returning: .failure(error))
         }
     }

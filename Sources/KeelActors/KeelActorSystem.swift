@@ -173,7 +173,9 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
         }
         tickTimer.withLock { $0?.cancel() }
         transport.stopListening()
-        for continuation in pending.withLock({ $0.takeAll() }) { continuation.resume(returning: .failure(ActorSystemError.shutDown)) }
+        for continuation in pending.withLock({ $0.takeAll(error: ActorSystemError.shutDown) }) {
+            continuation.resume(returning: .failure(ActorSystemError.shutDown))
+        }
         let waiters = endpointWaiters.withLock { table in defer { table.removeAll() }; return table.values.flatMap { $0 } }
         for waiter in waiters { waiter.resume(returning: .failure(.shutDown)) }
         loop.execute { [self] in

@@ -14,7 +14,9 @@ enum CallOutcome: Sendable {
 struct PendingCalls {
     struct Entry {
         var continuation: UnsafeContinuation<CallOutcome, Never>?
-        var cancelledEarly = false
+        /// How the call ended before its continuation was attached (cancelled, failed with its connection, timed
+        /// out): `attach` hands it back so the caller gets the real reason.
+        var earlyOutcome: CallOutcome?
         let endpoint: Endpoint
         let recipient: ActorID
         let target: String
@@ -38,24 +40,26 @@ struct PendingCalls {
         buckets[bucket, default: []].insert(callID)
     }
 
-    /// Attaches the continuation; returns false when the call was already completed or cancelled
-    /// (the caller then resumes it itself with `CancellationError`).
-    mutating func attach(_ callID: UInt64, _ continuation: UnsafeContinuation<CallOutcome, Never>) -> Bool {
-        guard var entry = entries[callID], !entry.cancelledEarly else {
-            if let entry = entries.removeValue(forKey: callID) { buckets[entry.bucket]?.remove(callID) }
-            return false
+    /// Attaches the continuation; returns `nil` when attached, or the outcome the call already ended with
+    /// (the caller then resumes the continuation with it itself). A call that vanished entirely counts as
+    /// cancelled.
+    mutating func attach(_ callID: UInt64, _ continuation: UnsafeContinuation<CallOutcome, Never>) -> CallOutcome? {
+        guard var entry = entries[callID], entry.earlyOutcome == nil else {
+            let entry = entries.removeValue(forKey: callID)
+            if let entry { buckets[entry.bucket]?.remove(callID) }
+            return entry?.earlyOutcome ?? .failure(CancellationError())
         }
         entry.continuation = continuation
         entries[callID] = entry
-        return true
+        return nil
     }
 
-    /// Removes the call and returns its continuation to resume (outside the lock). When the
-    /// continuation is not attached yet, marks the entry so `attach` fails instead.
-    mutating func take(_ callID: UInt64) -> UnsafeContinuation<CallOutcome, Never>? {
+    /// Removes the call and returns its continuation to resume (outside the lock) with `outcome`. When the
+    /// continuation is not attached yet, keeps `outcome` (the first one wins) for `attach` to return.
+    mutating func take(_ callID: UInt64, outcome: @autoclosure () -> CallOutcome) -> UnsafeContinuation<CallOutcome, Never>? {
         guard var entry = entries[callID] else { return nil }
         guard let continuation = entry.continuation else {
-            entry.cancelledEarly = true
+            if entry.earlyOutcome == nil { entry.earlyOutcome = outcome() }
             entries[callID] = entry
             return nil
         }
@@ -64,16 +68,16 @@ struct PendingCalls {
         return continuation
     }
 
-    /// Removes every call addressed to `endpoint`.
-    mutating func takeAll(endpoint: Endpoint) -> [UnsafeContinuation<CallOutcome, Never>] {
+    /// Removes every call addressed to `endpoint` (those not attached yet keep `error` for `attach`).
+    mutating func takeAll(endpoint: Endpoint, error: any Error) -> [UnsafeContinuation<CallOutcome, Never>] {
         let ids = entries.filter { $0.value.endpoint == endpoint }.map(\.key)
-        return ids.compactMap { take($0) }
+        return ids.compactMap { take($0, outcome: .failure(error)) }
     }
 
-    /// Removes every call.
-    mutating func takeAll() -> [UnsafeContinuation<CallOutcome, Never>] {
+    /// Removes every call (those not attached yet keep `error` for `attach`).
+    mutating func takeAll(error: any Error) -> [UnsafeContinuation<CallOutcome, Never>] {
         let ids = Array(entries.keys)
-        return ids.compactMap { take($0) }
+        return ids.compactMap { take($0, outcome: .failure(error)) }
     }
 
     /// Removes calls whose deadline passed, with a timeout error for each.
@@ -88,9 +92,9 @@ struct PendingCalls {
                 if let continuation = entry.continuation {
                     entries[id] = nil
                     expired.append((continuation, error))
-                } else {
+                } else if entry.earlyOutcome == nil {
                     var marked = entry
-                    marked.cancelledEarly = true
+                    marked.earlyOutcome = .failure(error)
                     entries[id] = marked
                 }
             }

@@ -31,6 +31,19 @@ package enum PosixSpawn {
         /// A descriptor (not 3 itself) that becomes the child's descriptor 3 (the Linux launcher's error pipe);
         /// `nil` (the default) for none.
         package var descriptor3: Int32? = nil
+
+        /// A request.
+        package init(path: String, arguments: [String], environment: [String], workingDirectory: String,
+                     standardOutput: Int32, standardError: Int32, closeOtherDescriptors: Bool, descriptor3: Int32? = nil) {
+            self.path = path
+            self.arguments = arguments
+            self.environment = environment
+            self.workingDirectory = workingDirectory
+            self.standardOutput = standardOutput
+            self.standardError = standardError
+            self.closeOtherDescriptors = closeOtherDescriptors
+            self.descriptor3 = descriptor3
+        }
     }
 
     /// Spawns `request`; returns the child's pid (also its process group ID).

@@ -7,8 +7,8 @@ import KeelContainer
 import KeelLaunch
 
 extension LinuxContainerizer {
-    /// Creates the sandbox and the cgroups, starts `keel-launcher` with `posix_spawn`, and returns once the task
-    /// `exec`ed — or throws what the launcher reported (nothing is left behind).
+    /// Creates the sandbox and the cgroups, has the launch service (`keel-launcher --serve`) start the container, and
+    /// returns once the task `exec`ed — or throws what the launcher reported (nothing is left behind).
     public func launch(_ spec: ContainerSpec) async throws(ContainerizerError) -> ContainerHandle {
         let id = spec.id
         let resources = spec.resources ?? ContainerResources()
@@ -54,31 +54,37 @@ extension LinuxContainerizer {
         request.program = plan.request.path
         request.arguments = plan.request.arguments
 
-        var spawn = plan.request
-        spawn.path = launcherPath
-        spawn.arguments = [launcherPath] + request.encoded()
         let startedAt = Clock.unixNow()
-        let pid: pid_t
         let report: [UInt8]
         do throws(ContainerizerError) {
+            let service = try currentLaunchService()
+            let token = state.withLock { state -> UInt64 in
+                defer { state.nextToken += 1 }
+                return state.nextToken
+            }
             let (parentEnd, childEnd) = try Self.errorChannel()
-            spawn.descriptor3 = childEnd
+            state.withLock {
+                $0.slots[id] = .live(Record(
+                    pid: 0, token: token, service: service, sandbox: plan.sandbox, startedAt: startedAt,
+                    cgroups: cgroups, memoryLimit: resources.memoryBytes, pidNamespace: true, gpus: gpus))
+            }
             do throws(ContainerizerError) {
-                pid = try ProcessReaper.shared.spawn({ [self] () throws(ContainerizerError) -> pid_t in
-                    let pid = try PosixSpawn.spawn(spawn)
-                    state.withLock {
-                        $0.slots[id] = .live(Record(
-                            pid: pid, sandbox: plan.sandbox, startedAt: startedAt, cgroups: cgroups,
-                            memoryLimit: resources.memoryBytes, pidNamespace: true, gpus: gpus))
+                try service.launch(
+                    token: token, pidNamespace: true, arguments: request.encoded(), environment: plan.request.environment,
+                    descriptors: (plan.request.standardOutput, plan.request.standardError, childEnd)
+                ) { [self] event in
+                    switch event {
+                    case .started(let pid): started(id, token: token, pid: pid)
+                    case .exited(let rawStatus): finished(id, token: token, rawStatus: rawStatus)
                     }
-                    return pid
-                }, onExit: { [self] exit in finished(id, exit) })
+                }
             } catch {
                 close(parentEnd)
                 close(childEnd)
                 throw error
             }
             close(childEnd)
+            // EOF without a report: the task exec'd (the channel is close-on-exec in the container).
             report = await Self.readAll(parentEnd)
         } catch {
             await removeCgroups(cgroups)
@@ -94,8 +100,30 @@ extension LinuxContainerizer {
             logger.info("container launch failed", ["container": id, "error": failure.description])
             throw failure
         }
+        let pid = state.withLock { state -> pid_t in
+            if case .live(let record) = state.slots[id] { record.pid } else { 0 }
+        }
         logger.debug("launched container", ["container": id, "pid": pid])
         return ContainerHandle(id: id, pid: pid, sandboxDirectory: plan.sandbox, startedAt: startedAt)
+    }
+
+    /// The launch service, started now if there is none (or the last one died).
+    private func currentLaunchService() throws(ContainerizerError) -> LaunchService {
+        try launchService.withLock { (service) throws(ContainerizerError) -> LaunchService in
+            if let running = service, !running.isDead { return running }
+            let started = try LaunchService(launcherPath: launcherPath, logger: logger)
+            service = started
+            return started
+        }
+    }
+
+    /// Records the pid of the container's init, as the launch service reported it.
+    private func started(_ id: ContainerID, token: UInt64, pid: pid_t) {
+        state.withLock { state in
+            guard case .live(var record) = state.slots[id], record.token == token else { return }
+            record.pid = pid
+            state.slots[id] = .live(record)
+        }
     }
 
     /// Claims the ID (and `count` GPUs) for a launch.

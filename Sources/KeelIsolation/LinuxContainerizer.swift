@@ -29,7 +29,11 @@ public final class LinuxContainerizer: Containerizer {
     }
 
     struct Record {
+        /// The container's first process (its init): 0 until the launch service reported it.
         var pid: pid_t
+        /// The container's name at the launch service.
+        var token: UInt64
+        var service: LaunchService
         var sandbox: String
         var startedAt: Double
         var cgroups: Cgroups
@@ -48,6 +52,7 @@ public final class LinuxContainerizer: Containerizer {
 
     struct State {
         var slots: [ContainerID: Slot] = [:]
+        var nextToken: UInt64 = 1
     }
 
     /// The settings this containerizer runs with.
@@ -59,6 +64,8 @@ public final class LinuxContainerizer: Containerizer {
     /// GPU indices on this host (`/dev/nvidia<N>`).
     public let gpuIndices: [Int]
     let state = Mutex(State())
+    /// The running `keel-launcher --serve`, started at the first launch (and again if it died).
+    let launchService = Mutex<LaunchService?>(nil)
     let waiterTokens = WaiterTokens()
     let logger: Logger
 
@@ -82,6 +89,12 @@ public final class LinuxContainerizer: Containerizer {
         self.gpuIndices = GPUDevices.indices(devEntries: (try? FileManager.default.contentsOfDirectory(atPath: "/dev")) ?? [])
         try prepareParent()
         cleanOrphans()
+    }
+
+    /// The pid of the running launch service (`keel-launcher --serve`), once a launch started it; the CPU of the
+    /// containers' launch steps is accounted to it.
+    public var launchServicePID: pid_t? {
+        launchService.withLock { service in service.flatMap { $0.isDead ? nil : $0.pid } }
     }
 
     /// ``ContainerIsolation/linux``.
@@ -129,7 +142,7 @@ public final class LinuxContainerizer: Containerizer {
             logger.info("killing container", ["container": id, "pid": record.pid, "grace": grace])
             // With a pid namespace the launcher forwards it to every process in the namespace; without, the
             // process group gets it (as under the POSIX containerizer).
-            _ = Glibc.kill(record.pidNamespace ? record.pid : -record.pid, SIGTERM)
+            record.service.signal(token: record.token, SIGTERM)
         }
         let exitedInGrace = await withTaskGroup(of: Bool.self) { group in
             group.addTask { [self] in (try? await wait(id)) != nil }
@@ -178,6 +191,10 @@ public final class LinuxContainerizer: Containerizer {
     /// launch creates the root again. (The root is also removed, when empty, once the containerizer is released.)
     public func shutdown() async {
         for id in await containers() { _ = try? await destroy(id, removeSandbox: false) }
+        launchService.withLock { service in
+            service?.shutdown()
+            service = nil
+        }
         let left = removeRootDirectories()
         if !left.isEmpty {
             logger.warning("cannot remove the cgroup root", ["cgroups": left.joined(separator: " "), "errno": errno])
@@ -185,6 +202,7 @@ public final class LinuxContainerizer: Containerizer {
     }
 
     deinit {
+        launchService.withLock { $0?.shutdown() }
         removeRootDirectories()
     }
 
@@ -220,22 +238,25 @@ public final class LinuxContainerizer: Containerizer {
         return try outcome.get()
     }
 
-    /// Called on the reaper thread when the launcher was reaped: a final cgroup sample, the OOM check, waiters.
-    func finished(_ id: ContainerID, _ exit: ProcessReaper.Exit) {
+    /// Called on the launch service's reader thread when the container's task ended: a final cgroup sample, the OOM
+    /// check, waiters.
+    func finished(_ id: ContainerID, token: UInt64, rawStatus: Int32) {
+        let time = Clock.unixNow()
         let cgroups = state.withLock { state -> Cgroups? in
-            guard case .live(let record) = state.slots[id], record.pid == exit.pid else { return nil }
+            guard case .live(let record) = state.slots[id], record.token == token else { return nil }
             return record.cgroups
         }
         guard let cgroups else { return }
         var usage = sample(cgroups)
-        usage.timestamp = exit.time
+        usage.timestamp = time
         let oomFile = hierarchy.version == .v1 ? "memory.oom_control" : "memory.events"
         let ooms = CgroupStatistics.oomKills(cgroups.byController["memory"].flatMap { CgroupFiles.read($0 + "/" + oomFile) })
         let (waiters, termination) = state.withLock { state -> ([CheckedContinuation<ContainerTermination, any Error>], ContainerTermination?) in
-            guard case .live(var record) = state.slots[id], record.pid == exit.pid else { return ([], nil) }
+            guard case .live(var record) = state.slots[id], record.token == token else { return ([], nil) }
             let limitation = ooms > 0 ? record.memoryLimit.map { ContainerLimitation.memory(limitBytes: $0) } : nil
             let termination = ContainerTermination(
-                status: exit.status, killed: record.killRequested, startedAt: record.startedAt, endedAt: exit.time,
+                status: ContainerTermination.status(fromWaitStatus: rawStatus), killed: record.killRequested,
+                startedAt: record.startedAt, endedAt: time,
                 usage: usage, limitation: limitation)
             record.termination = termination
             let waiters = record.waiters.takeAll()

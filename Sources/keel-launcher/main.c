@@ -57,36 +57,15 @@ void swift_addNewDSOImage(const void *header) { (void)header; }
 int _swift_backtrace_isThunkFunction(const char *name);
 int _swift_backtrace_isThunkFunction(const char *name) { (void)name; return 0; }
 
-enum { ERROR_FD = 3, MAX_CGROUPS = 16, MAX_RLIMITS = 32, MAX_CAPS = 64 };
+#include "launcher.h"
 
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-
-/// The decoded command line; every string points into argv.
-struct request {
-    const char *cgroup_files[MAX_CGROUPS];
-    size_t cgroup_count;
-    struct { int resource; rlim_t value; } rlimits[MAX_RLIMITS];
-    size_t rlimit_count;
-    int ns_pid, ns_mount, ns_uts, ns_ipc, ns_net;
-    const char *hostname;
-    const char *sandbox;
-    int has_user, has_group;
-    uid_t user;
-    gid_t group;
-    int has_caps;
-    cap_value_t caps[MAX_CAPS];
-    size_t cap_count;
-    int no_new_privs;
-    const char *cwd;
-    const char *program;
-    char **argv;
-};
 
 // MARK: - Failure reports
 
 /// Writes `call<US>code<US>detail` to the error pipe (or a line to stderr when there is none) and exits with 127.
 __attribute__((noreturn, format(printf, 3, 4)))
-static void fail(const char *call, int code, const char *format, ...) {
+void fail(const char *call, int code, const char *format, ...) {
     char detail[1024];
     va_list arguments;
     va_start(arguments, format);
@@ -150,7 +129,7 @@ static void parse_caps(struct request *request, const char *list) {
 }
 
 /// Decodes KeelLaunch.LaunchRequest.encoded(); a malformed line is reported as call "arguments".
-static void parse(struct request *request, int argc, char **argv) {
+void parse(struct request *request, int argc, char **argv) {
     memset(request, 0, sizeof *request);
     request->cwd = "/";
     for (int index = 1; index < argc; index++) {
@@ -272,7 +251,7 @@ static void bind_back(const char *path, int fd) {
 /// A fresh procfs on /proc (when `fresh_proc`: the caller is in the new pid namespace) and a tmpfs on /tmp. What the
 /// task needs from below the old /tmp is bound back at its own path: its sandbox, and the directory of its program
 /// (an executor built or unpacked under /tmp would otherwise vanish between the mount and the exec).
-static void prepare_mounts(const struct request *request, int fresh_proc) {
+void prepare_mounts(const struct request *request, int fresh_proc) {
     if (fresh_proc && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
         fail("mount", errno, "proc on /proc");
     char program_directory[PATH_MAX] = "";
@@ -326,7 +305,7 @@ static void apply_caps(const struct request *request) {
 
 /// Working directory, capabilities, user and group, no_new_privs, an empty signal mask, execve.
 __attribute__((noreturn))
-static void exec_task(const struct request *request) {
+void exec_task(const struct request *request) {
     if (chdir(request->cwd) != 0) fail("chdir", errno, "%s", request->cwd);
     if (request->has_caps) drop_bounding(request);
     if (request->has_user || request->has_group) {
@@ -417,74 +396,92 @@ static void outer_loop(pid_t init, int status_fd, const sigset_t *waited) {
     }
 }
 
-// MARK: - main
+// MARK: - Steps shared by the one-shot launcher and the launch service
 
-int main(int argc, char **argv) {
-    // Without descriptor 3 (started by hand) reports go to stderr instead: fail() falls back when the write fails.
-    (void)fcntl(ERROR_FD, F_SETFD, FD_CLOEXEC);
-    struct request request;
-    parse(&request, argc, argv);
+/// cgroups first, so everything forked below is accounted and limited (`tasks` on v1: this process is
+/// single-threaded, and it avoids the global threadgroup lock; `cgroup.procs` on v2); then rlimits (soft = hard),
+/// inherited by the init and the task.
+void attach_and_limit(const struct request *request) {
+    for (size_t index = 0; index < request->cgroup_count; index++) {
+        int code = write_file(request->cgroup_files[index], "0");
+        if (code != 0) fail("cgroup attach", code, "%s", request->cgroup_files[index]);
+    }
+    for (size_t index = 0; index < request->rlimit_count; index++) {
+        struct rlimit value = {request->rlimits[index].value, request->rlimits[index].value};
+        if (setrlimit(request->rlimits[index].resource, &value) != 0)
+            fail("setrlimit", errno, "resource %d = %llu", request->rlimits[index].resource,
+                 (unsigned long long)request->rlimits[index].value);
+    }
+}
 
-    // 1. cgroups first, so everything forked below is accounted and limited (`tasks` on v1: this process is
-    //    single-threaded, and it avoids the global threadgroup lock; `cgroup.procs` on v2).
-    for (size_t index = 0; index < request.cgroup_count; index++) {
-        int code = write_file(request.cgroup_files[index], "0");
-        if (code != 0) fail("cgroup attach", code, "%s", request.cgroup_files[index]);
-    }
-    // 2. rlimits (soft = hard), inherited by the init and the task.
-    for (size_t index = 0; index < request.rlimit_count; index++) {
-        struct rlimit value = {request.rlimits[index].value, request.rlimits[index].value};
-        if (setrlimit(request.rlimits[index].resource, &value) != 0)
-            fail("setrlimit", errno, "resource %d = %llu", request.rlimits[index].resource,
-                 (unsigned long long)request.rlimits[index].value);
-    }
-    // 3. The signals the launcher and the init forward are blocked (and caught, so a pid-namespace init receives
-    //    them) and taken with sigwait; the task unblocks them before exec (exec resets caught handlers).
-    sigset_t waited;
-    sigemptyset(&waited);
+/// The signals the launcher and the init forward are blocked (and caught, so a pid-namespace init receives them)
+/// and taken with sigwait; the task unblocks them before exec (exec resets caught handlers).
+void block_forwarded_signals(sigset_t *waited) {
+    sigemptyset(waited);
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = caught;
     sigemptyset(&action.sa_mask);
     for (size_t index = 0; index <= sizeof forwarded_signals / sizeof forwarded_signals[0]; index++) {
         int signal_number = index < sizeof forwarded_signals / sizeof forwarded_signals[0] ? forwarded_signals[index] : SIGCHLD;
-        sigaddset(&waited, signal_number);
+        sigaddset(waited, signal_number);
         if (sigaction(signal_number, &action, NULL) != 0) fail("sigaction", errno, "signal %d", signal_number);
     }
-    if (sigprocmask(SIG_BLOCK, &waited, NULL) != 0) fail("sigprocmask", errno, "block forwarded signals");
+    if (sigprocmask(SIG_BLOCK, waited, NULL) != 0) fail("sigprocmask", errno, "block forwarded signals");
+}
 
-    // 4. Namespaces.
-    int flags = (request.ns_pid ? CLONE_NEWPID : 0) | (request.ns_mount ? CLONE_NEWNS : 0)
-        | (request.ns_uts ? CLONE_NEWUTS : 0) | (request.ns_ipc ? CLONE_NEWIPC : 0) | (request.ns_net ? CLONE_NEWNET : 0);
+/// Enters the requested namespaces other than pid (`with_pid`: that one too, by unshare) and prepares them.
+void enter_namespaces(const struct request *request, int with_pid) {
+    int flags = (with_pid && request->ns_pid ? CLONE_NEWPID : 0) | (request->ns_mount ? CLONE_NEWNS : 0)
+        | (request->ns_uts ? CLONE_NEWUTS : 0) | (request->ns_ipc ? CLONE_NEWIPC : 0) | (request->ns_net ? CLONE_NEWNET : 0);
     if (flags != 0 && unshare(flags) != 0) fail("unshare", errno, "flags %d", flags);
-    if (request.ns_mount && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    if (request->ns_mount && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
         fail("mount", errno, "/ (make private)");
-    if (request.ns_uts && request.hostname != NULL && sethostname(request.hostname, strlen(request.hostname)) != 0)
-        fail("sethostname", errno, "%s", request.hostname);
-    if (request.ns_net && loopback_up() != 0) fail("ioctl", errno, "lo up");
+    if (request->ns_uts && request->hostname != NULL && sethostname(request->hostname, strlen(request->hostname)) != 0)
+        fail("sethostname", errno, "%s", request->hostname);
+    if (request->ns_net && loopback_up() != 0) fail("ioctl", errno, "lo up");
+}
 
+/// The init's part, once it is pid 1 of the new namespace: a fresh /proc and /tmp, the task forked and execed, then
+/// the init loop (the task's wait status goes to `status_fd`).
+__attribute__((noreturn))
+void run_init(const struct request *request, int status_fd, const sigset_t *waited) {
+    if (prctl(PR_SET_PDEATHSIG, (long)SIGKILL, 0L, 0L, 0L) != 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
+    if (request->ns_mount) prepare_mounts(request, 1);
+    pid_t task = fork();
+    if (task < 0) fail("fork", errno, "task");
+    if (task == 0) {
+        close(status_fd);
+        exec_task(request);
+    }
+    close(ERROR_FD);
+    init_loop(task, status_fd, waited);
+}
+
+// MARK: - main
+
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--serve") == 0) return serve();
+    // Without descriptor 3 (started by hand) reports go to stderr instead: fail() falls back when the write fails.
+    (void)fcntl(ERROR_FD, F_SETFD, FD_CLOEXEC);
+    struct request request;
+    parse(&request, argc, argv);
+    attach_and_limit(&request);
+    sigset_t waited;
+    block_forwarded_signals(&waited);
+    enter_namespaces(&request, 1);
     if (!request.ns_pid) {
         if (request.ns_mount) prepare_mounts(&request, 0);
         exec_task(&request);
     }
-
-    // 5. A pid namespace: the next child is its pid 1 (the init), which forks the task.
+    // A pid namespace: the next child is its pid 1 (the init), which forks the task.
     int status_pipe[2];
     if (pipe2(status_pipe, O_CLOEXEC) != 0) fail("pipe", errno, "status pipe");
     pid_t init = fork();
     if (init < 0) fail("fork", errno, "init");
     if (init == 0) {
         close(status_pipe[0]);
-        if (prctl(PR_SET_PDEATHSIG, (long)SIGKILL, 0L, 0L, 0L) != 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
-        if (request.ns_mount) prepare_mounts(&request, 1);
-        pid_t task = fork();
-        if (task < 0) fail("fork", errno, "task");
-        if (task == 0) {
-            close(status_pipe[1]);
-            exec_task(&request);
-        }
-        close(ERROR_FD);
-        init_loop(task, status_pipe[1], &waited);
+        run_init(&request, status_pipe[1], &waited);
     }
     close(ERROR_FD);
     close(status_pipe[1]);

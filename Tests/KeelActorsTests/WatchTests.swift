@@ -87,8 +87,10 @@ struct WatchTests {
         }
         #expect(reason.contains("heartbeat timeout"))
         // Configured timeout 500 ms, counted from the last frame (pings every 50 ms, checks every 10 ms).
+        // The reason above proves the heartbeat fired; the upper bound is loose because the whole suite shares two
+        // cores with the containerizer tests (3.5 s was seen under that load).
         #expect(elapsed >= .milliseconds(400))
-        #expect(elapsed < .seconds(3))
+        #expect(elapsed < .seconds(6))
         // After healing, calls work again over a fresh connection.
         cluster.network.heal()
         #expect(try await eventually { try await echo.greet("healed") } == "hello, healed")

@@ -93,9 +93,10 @@ struct GroupAndFrameworkTests {
         let cluster = try await Cluster()
         defer { Task { await cluster.stop() } }
         let framework = FrameworkInfo(id: FrameworkID("fw-1"), name: "batch")
-        let first = try cluster.task("b-1", .argv(["/bin/true"]))
+        // Still running when the batch arrives (a finished, acknowledged task would be forgotten already).
+        let first = try cluster.task("b-1", .argv(["sleep", "100"]))
         try await cluster.run(first)
-        _ = try await cluster.nextUpdate("b-1", "RUNNING") { $0.status.state != .starting }
+        _ = try await cluster.nextUpdate("b-1", "RUNNING") { $0.status.state == .running }
         let second = try cluster.task("b-2", .argv(["/bin/true"]))
         let third = try cluster.task("b-3", .argv(["/bin/true"]))
         await #expect(throws: AgentError.taskAlreadyKnown(FrameworkID("fw-1"), TaskID("b-1"))) {

@@ -1,5 +1,5 @@
 // Linux system headers that the Glibc module map does not export (epoll, eventfd, TCP options).
-// Nothing but declarations: Keel's syscalls are made from Swift.
+// Declarations, plus the one helper Swift cannot write (SCM_RIGHTS): Keel's other syscalls are made from Swift.
 #ifndef C_KEEL_LINUX_H
 #define C_KEEL_LINUX_H
 #ifdef __linux__
@@ -12,5 +12,9 @@
 #include <netdb.h>
 #include <sys/uio.h>
 #include <sys/random.h>
+
+/// Sends one datagram (SOCK_SEQPACKET) carrying `count` descriptors as SCM_RIGHTS; returns what sendmsg returns.
+/// In C because CMSG_* are macros Swift cannot import.
+ssize_t keel_send_with_descriptors(int socket, const void *bytes, size_t length, const int *descriptors, int count);
 #endif
 #endif
