@@ -1,5 +1,24 @@
 import Distributed
 import KeelCodec
+import Synchronization
+
+/// Mangled names of the types callers record as generic substitutions: the runtime builds a new
+/// string on every `_mangledTypeName`. Bounded, though a program names finitely many types.
+final class SubstitutionNames: Sendable {
+    private let names = Mutex<[ObjectIdentifier: String]>([:])
+    private static let capacity = 1024
+
+    /// The mangled name of `type`, or nil when it has none.
+    func name<T>(of type: T.Type) -> String? {
+        let key = ObjectIdentifier(type)
+        if let name = names.withLock({ $0[key] }) { return name }
+        guard let name = _mangledTypeName(type) else { return nil }
+        names.withLock { table in
+            if table.count < Self.capacity { table[key] = name }
+        }
+        return name
+    }
+}
 
 /// Records a distributed call's arguments in the binary wire format.
 ///
@@ -12,11 +31,15 @@ public struct KeelInvocationEncoder: DistributedTargetInvocationEncoder {
     var argumentCount = 0
     var genericSubstitutions: [String] = []
     let encoder: BinaryEncoder
+    let substitutionNames: SubstitutionNames
 
-    init(encoder: BinaryEncoder) { self.encoder = encoder }
+    init(encoder: BinaryEncoder, substitutionNames: SubstitutionNames) {
+        self.encoder = encoder
+        self.substitutionNames = substitutionNames
+    }
 
     public mutating func recordGenericSubstitution<T>(_ type: T.Type) throws {
-        guard let name = _mangledTypeName(T.self) else {
+        guard let name = substitutionNames.name(of: T.self) else {
             throw ActorSystemError.serialization("type \(T.self) has no mangled name")
         }
         genericSubstitutions.append(name)

@@ -3,7 +3,7 @@ import KeelCodec
 
 extension KeelActorSystem {
     public func makeInvocationEncoder() -> KeelInvocationEncoder {
-        KeelInvocationEncoder(encoder: encoder)
+        KeelInvocationEncoder(encoder: encoder, substitutionNames: substitutionNames)
     }
 
     public func remoteCall<Act, Err, Res>(
@@ -53,7 +53,7 @@ extension KeelActorSystem {
         }
         let frame = writer.bytes
         // Backpressure: a connection with a large unsent backlog makes new callers wait for it to drain.
-        if localEntry == nil, case .established(let link, _)? = routes.withLock({ $0[destination] }) {
+        if localEntry == nil, case .established(let link, _)? = routes.withLock({ $0[destination] }), link.connection.isBacklogged {
             await link.connection.waitForCapacity()
         }
         let timeout = UInt64(max(0, (CallOptions.timeout ?? configuration.callTimeout).nanoseconds))
@@ -90,13 +90,13 @@ extension KeelActorSystem {
             let header = try CallHeader.parse(&reader)
             let arguments = ByteReader(Array(try reader.readRaw(count: reader.remaining)))
             let handler = KeelResultHandler(callID: callID, link: nil, system: self)
-            let target = RemoteCallTarget(header.target)
+            let call = CallTarget(encoded: [], name: header.target, genericSubstitutions: header.genericSubstitutions)
             Task(executorPreference: loop) {
                 var decoder = KeelInvocationDecoder(reader: arguments, genericSubstitutions: header.genericSubstitutions, system: self)
                 do {
-                    try await entry.execute(system: self, target: target, decoder: &decoder, handler: handler)
+                    try await entry.execute(system: self, call: call, decoder: &decoder, handler: handler)
                 } catch {
-                    let mapped: any Error = error is ActorSystemError ? error : ActorSystemError.unknownTarget("\(target.identifier): \(error)")
+                    let mapped: any Error = error is ActorSystemError ? error : ActorSystemError.unknownTarget("\(call.name): \(error)")
                     try? await handler.onThrow(error: mapped)
                 }
             }

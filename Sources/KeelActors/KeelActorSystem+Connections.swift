@@ -220,29 +220,30 @@ extension KeelActorSystem: TransportDelegate {
     // MARK: Frames
 
     private func receiveCall(on link: Link, _ reader: inout ByteReader) throws {
-        let header = try CallHeader.parse(&reader)
-        let recipient = ActorID(node: NodeID(endpoint: endpoint, incarnation: header.incarnation), path: header.path)
-        guard header.incarnation == incarnation else {
-            link.send(errorReply(callID: header.callID, error: ActorSystemError.deadLetter(recipient, reason: "node incarnation is gone")))
+        let callID = try reader.readVarUInt()
+        let calleeIncarnation = try reader.readUInt64BE()
+        let path = try reader.readString(maxLength: 1024)
+        let call = try link.state.value.callTargets.read(&reader)
+        let recipient = ActorID(node: NodeID(endpoint: endpoint, incarnation: calleeIncarnation), path: path)
+        guard calleeIncarnation == incarnation else {
+            link.send(errorReply(callID: callID, error: ActorSystemError.deadLetter(recipient, reason: "node incarnation is gone")))
             return
         }
-        guard let entry = registry.withLock({ $0.entries[header.path] }), entry.isAlive else {
-            link.send(errorReply(callID: header.callID, error: ActorSystemError.deadLetter(recipient, reason: "no such actor")))
+        guard let entry = registry.withLock({ $0.entries[path] }), entry.isAlive else {
+            link.send(errorReply(callID: callID, error: ActorSystemError.deadLetter(recipient, reason: "no such actor")))
             return
         }
         // Copy the arguments out of the transport's read buffer; they are decoded when the target runs.
         let arguments = ByteReader(Array(try reader.readRaw(count: reader.remaining)))
-        let handler = KeelResultHandler(callID: header.callID, link: link, system: self)
-        let target = RemoteCallTarget(header.target)
-        let generics = header.genericSubstitutions
+        let handler = KeelResultHandler(callID: callID, link: link, system: self)
         // Preferring this loop as the task executor enqueues calls in arrival order (per-pair FIFO)
         // and runs default actors' code here without a thread hop.
         Task(executorPreference: loop) {
-            var decoder = KeelInvocationDecoder(reader: arguments, genericSubstitutions: generics, system: self)
+            var decoder = KeelInvocationDecoder(reader: arguments, genericSubstitutions: call.genericSubstitutions, system: self)
             do {
-                try await entry.execute(system: self, target: target, decoder: &decoder, handler: handler)
+                try await entry.execute(system: self, call: call, decoder: &decoder, handler: handler)
             } catch {
-                let mapped: any Error = error is ActorSystemError ? error : ActorSystemError.unknownTarget("\(target.identifier): \(error)")
+                let mapped: any Error = error is ActorSystemError ? error : ActorSystemError.unknownTarget("\(call.name): \(error)")
                 try? await handler.onThrow(error: mapped)
             }
         }

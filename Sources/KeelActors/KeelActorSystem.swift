@@ -30,6 +30,7 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     let logger: Logger
     let transport: any Transport
     let encoder = BinaryEncoder()
+    let substitutionNames = SubstitutionNames()
 
     private let boundEndpoint: Mutex<Endpoint>
     let registry = Mutex(Registry())
@@ -159,7 +160,7 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     }
 
     func makeDecoder() -> BinaryDecoder {
-        BinaryDecoder(limits: configuration.codecLimits, userInfo: [.actorSystemKey: self])
+        BinaryDecoder(limits: configuration.codecLimits, userInfoKey: .actorSystemKey, value: self)
     }
 
     // MARK: Lifecycle
@@ -236,7 +237,7 @@ struct Registry {
 /// A weakly held local actor plus a way to run a call on it with its static type.
 protocol LocalActorEntry: Sendable {
     var actor: (any DistributedActor)? { get }
-    func execute(system: KeelActorSystem, target: RemoteCallTarget, decoder: inout KeelInvocationDecoder, handler: KeelResultHandler) async throws
+    func execute(system: KeelActorSystem, call: CallTarget, decoder: inout KeelInvocationDecoder, handler: KeelResultHandler) async throws
 }
 
 extension LocalActorEntry {
@@ -250,10 +251,10 @@ final class TypedActorEntry<Act: DistributedActor>: LocalActorEntry where Act.ID
 
     var actor: (any DistributedActor)? { instance }
 
-    func execute(system: KeelActorSystem, target: RemoteCallTarget, decoder: inout KeelInvocationDecoder, handler: KeelResultHandler) async throws {
+    func execute(system: KeelActorSystem, call: CallTarget, decoder: inout KeelInvocationDecoder, handler: KeelResultHandler) async throws {
         guard let instance else {
             throw ActorSystemError.deadLetter(ActorID(node: system.node, path: "?"), reason: "actor deinitialised")
         }
-        try await TargetDispatch.execute(on: instance, target: target, decoder: &decoder, handler: handler)
+        try await TargetDispatch.execute(on: instance, call: call, decoder: &decoder, handler: handler)
     }
 }

@@ -15,6 +15,8 @@ final class Link: Sendable {
         let createdAt: UInt64
         /// Local actor paths this peer watches (so its registrations can be dropped on close).
         var watchedPaths: Set<String> = []
+        /// The call targets this peer named recently.
+        var callTargets = CallTargetCache()
         var closed = false
     }
 

@@ -5,8 +5,14 @@
 /// *passed* between threads (stored in Sendable objects, captured by jobs sent to the loop), but
 /// its contents are read and written by exactly one thread, so no data race can occur. The check
 /// guards an internal invariant of the runtime, never anything derived from outside input.
+///
+/// Exclusivity: `storage` is `@exclusivity(unchecked)` — the loop's hottest paths touch these boxes
+/// several times per message, and dynamic enforcement cost more than the work. This is sound
+/// because one thread does all accesses, and no runtime code calls out while holding an access to
+/// a box's value that the callee might access again (reads copy what they need; modifications are
+/// local to the statement that makes them).
 final class LoopBound<Value>: @unchecked Sendable {
-    private var storage: Value
+    @exclusivity(unchecked) private var storage: Value
     let loop: EventLoop
 
     init(_ value: Value, loop: EventLoop) {

@@ -44,27 +44,27 @@ struct PendingCalls {
     /// (the caller then resumes the continuation with it itself). A call that vanished entirely counts as
     /// cancelled.
     mutating func attach(_ callID: UInt64, _ continuation: UnsafeContinuation<CallOutcome, Never>) -> CallOutcome? {
-        guard var entry = entries[callID], entry.earlyOutcome == nil else {
+        // One hash lookup, and the entry is updated in place rather than copied out and back.
+        guard let index = entries.index(forKey: callID), entries.values[index].earlyOutcome == nil else {
             let entry = entries.removeValue(forKey: callID)
             if let entry { buckets[entry.bucket]?.remove(callID) }
             return entry?.earlyOutcome ?? .failure(CancellationError())
         }
-        entry.continuation = continuation
-        entries[callID] = entry
+        entries.values[index].continuation = continuation
         return nil
     }
 
     /// Removes the call and returns its continuation to resume (outside the lock) with `outcome`. When the
     /// continuation is not attached yet, keeps `outcome` (the first one wins) for `attach` to return.
     mutating func take(_ callID: UInt64, outcome: @autoclosure () -> CallOutcome) -> UnsafeContinuation<CallOutcome, Never>? {
-        guard var entry = entries[callID] else { return nil }
-        guard let continuation = entry.continuation else {
-            if entry.earlyOutcome == nil { entry.earlyOutcome = outcome() }
-            entries[callID] = entry
+        guard let index = entries.index(forKey: callID) else { return nil }
+        guard let continuation = entries.values[index].continuation else {
+            if entries.values[index].earlyOutcome == nil { entries.values[index].earlyOutcome = outcome() }
             return nil
         }
-        entries[callID] = nil
-        buckets[entry.bucket]?.remove(callID)
+        let bucket = entries.values[index].bucket
+        entries.remove(at: index)
+        buckets[bucket]?.remove(callID)
         return continuation
     }
 

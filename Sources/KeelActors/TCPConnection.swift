@@ -36,9 +36,14 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
     /// Bytes queued but not yet accepted by the kernel (outbox plus partial-write leftover).
     private let backlog = Atomic<Int>(0)
     private let capacityWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
+    /// Whether `capacityWaiters` may be non-empty: set under its lock before a waiter is added, so
+    /// every write can skip the lock when nobody waits.
+    private let hasCapacityWaiters = Atomic<Bool>(false)
     private var highWatermark: Int { maxOutboundBytes / 8 }
     private let closedFlag = Atomic<Bool>(false)
     private let reader: LoopBound<ReadState>
+    /// The loop iteration in which a frame was last written straight from ``send(_:)``.
+    private let lastDirectWrite: LoopBound<UInt64>
 
     private static let nextID = Atomic<UInt64>(1)
 
@@ -49,6 +54,7 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
         self.context = context
         self.maxOutboundBytes = maxOutboundBytes
         self.reader = LoopBound(ReadState(buffer: [UInt8](repeating: 0, count: 64 * 1024), connecting: connecting), loop: context.loop)
+        self.lastDirectWrite = LoopBound(.max, loop: context.loop)
     }
 
     // MARK: Sending
@@ -73,6 +79,15 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
         // At most one flush is scheduled at a time; a frame appended while one is pending rides along.
         guard !flushScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         if context.loop.inEventLoop {
+            // The last queued job (typically the only one: a single call or reply) writes at once
+            // rather than after the task finishes and the iteration ends; a burst of jobs, or a
+            // second frame in the same iteration, is coalesced into one write after the iteration.
+            if context.loop.isRunningLastQueuedJob, lastDirectWrite.value != context.loop.iteration {
+                lastDirectWrite.value = context.loop.iteration
+                flushScheduled.store(false, ordering: .releasing)
+                flush()
+                return
+            }
             context.loop.runAfterIteration { [self] in
                 flushScheduled.store(false, ordering: .releasing)
                 flush()
@@ -142,10 +157,16 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
         }
     }
 
+    var isBacklogged: Bool { backlog.load(ordering: .relaxed) > highWatermark }
+
     func waitForCapacity() async {
         guard backlog.load(ordering: .relaxed) > highWatermark, !closedFlag.load(ordering: .relaxed) else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let wait = capacityWaiters.withLock { waiters -> Bool in
+                // Announce before checking (Dekker): either this check sees the drain, or the
+                // drain's check sees the flag and takes the lock to release us.
+                hasCapacityWaiters.store(true, ordering: .relaxed)
+                atomicMemoryFence(ordering: .sequentiallyConsistent)
                 guard backlog.load(ordering: .relaxed) > highWatermark / 2, !closedFlag.load(ordering: .relaxed) else { return false }
                 waiters.append(continuation)
                 return true
@@ -158,7 +179,11 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
     /// high one) or the connection closed.
     private func releaseWaitersIfDrained() {
         guard backlog.load(ordering: .relaxed) <= highWatermark / 2 || closedFlag.load(ordering: .relaxed) else { return }
+        // Pairs with the fence in `waitForCapacity`: the backlog was lowered before this point.
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        guard hasCapacityWaiters.load(ordering: .relaxed) else { return }
         let waiters = capacityWaiters.withLock { waiters -> [CheckedContinuation<Void, Never>] in
+            hasCapacityWaiters.store(false, ordering: .relaxed)
             defer { waiters.removeAll() }
             return waiters
         }
@@ -197,7 +222,19 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
         if readable || hangup { readAvailable() }
     }
 
-    private func readAvailable() {
+    func pollInput() -> PollResult {
+        // Checked on the loop thread, where `closeNow` runs: a closed connection's descriptor
+        // number may already belong to another socket.
+        if closedFlag.load(ordering: .relaxed) || reader.value.connecting { return .gone }
+        let received = readAvailable()
+        if closedFlag.load(ordering: .relaxed) { return .gone }
+        return received > 0 ? .input : .nothing
+    }
+
+    /// Reads and delivers what the socket holds; returns how many bytes were read.
+    @discardableResult
+    private func readAvailable() -> Int {
+        var received = 0
         for _ in 0..<8 {
             // Mutate the loop-confined buffer in place: copying the state would copy the buffer.
             let (count, capacity, failure) = { () -> (Int, Int, Int32) in
@@ -214,16 +251,18 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             }()
             if count == 0 {
                 closeNow(reason: "peer closed the connection")
-                return
+                return received
             }
             if count < 0 {
-                if failure == EAGAIN || failure == EWOULDBLOCK || failure == EINTR { return }
+                if failure == EAGAIN || failure == EWOULDBLOCK || failure == EINTR { return received }
                 closeNow(reason: "read failed: \(String(cString: strerror(failure)))")
-                return
+                return received
             }
-            guard parseFrames() else { return }
-            if count < capacity { return }
+            received += count
+            guard parseFrames() else { return received }
+            if count < capacity { return received }
         }
+        return received
     }
 
     /// Delivers every complete frame in the read buffer; false when the connection was closed.

@@ -196,6 +196,13 @@ final class PendingTCPConnection: TransportConnection {
         target?.send(frame)
     }
 
+    var isBacklogged: Bool {
+        state.withLock { state -> Bool in
+            if case .open(let connection) = state { return connection.isBacklogged }
+            return false
+        }
+    }
+
     func waitForCapacity() async {
         let target = state.withLock { state -> TCPConnection? in
             if case .open(let connection) = state { return connection }

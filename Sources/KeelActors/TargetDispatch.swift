@@ -40,6 +40,8 @@ final class TargetPlan: @unchecked Sendable {
     let argumentTypes: UnsafeMutablePointer<Any.Type>
     let returnType: Any.Type
     let returnsVoid: Bool
+    /// The return type as `Codable`, found once here instead of casting every result.
+    let codableReturnType: (any Codable.Type)?
     let substitutions: UnsafeMutablePointer<Any.Type>?
     let witnessTables: UnsafeRawPointer?
     let witnessTableCount: Int
@@ -81,6 +83,7 @@ final class TargetPlan: @unchecked Sendable {
         }
         returnType = result
         returnsVoid = result == Void.self
+        codableReturnType = result as? any Codable.Type
     }
 }
 
@@ -101,10 +104,15 @@ enum TargetDispatch {
 
     /// Runs the target on `actor` with arguments from `decoder`, reporting the outcome to `handler`.
     static func execute<Act: DistributedActor>(
-        on actor: Act, target: RemoteCallTarget, decoder: inout KeelInvocationDecoder, handler: KeelResultHandler
+        on actor: Act, call: CallTarget, decoder: inout KeelInvocationDecoder, handler: KeelResultHandler
     ) async throws {
-        let generics = decoder.genericSubstitutions
-        let plan = try plan(target: target.identifier, substitutionNames: generics) { try decoder.decodeGenericSubstitutions() }
+        let plan: TargetPlan
+        if let known = call.plan.withLock({ $0 }) {
+            plan = known
+        } else {
+            plan = try self.plan(target: call.name, substitutionNames: call.genericSubstitutions) { try decoder.decodeGenericSubstitutions() }
+            call.plan.withLock { $0 = plan }
+        }
         func run<Result>(_: Result.Type) async throws {
             let buffer = UnsafeMutablePointer<Result>.allocate(capacity: 1)
             defer { buffer.deallocate() }
@@ -119,12 +127,17 @@ enum TargetDispatch {
                 return
             }
             // The target initialised the buffer: take the value out so it is released exactly once.
-            let value = buffer.move()
             if plan.returnsVoid {
+                buffer.deinitialize(count: 1)
                 try await handler.onReturnVoid()
-            } else if let codable = value as? any Codable {
-                try await handler.onReturn(value: codable)
+            } else if let codable = plan.codableReturnType {
+                // `Result` is `codable` (the plan's return type): view the buffer as that type.
+                func reply<Value: Codable>(_: Value.Type) async throws {
+                    try await handler.onReturn(value: UnsafeMutableRawPointer(buffer).assumingMemoryBound(to: Value.self).move())
+                }
+                try await reply(codable)
             } else {
+                buffer.deinitialize(count: 1)
                 try await handler.onThrow(error: ActorSystemError.serialization("result of type \(Result.self) is not Codable"))
             }
         }

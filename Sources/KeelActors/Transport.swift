@@ -28,11 +28,16 @@ public protocol TransportConnection: AnyObject, Sendable {
     /// Backpressure: returns at once while the unsent backlog is small, otherwise suspends until it
     /// has drained below the low watermark or the connection closed.
     func waitForCapacity() async
+    /// Whether ``waitForCapacity()`` would suspend now: a synchronous check, so the common case
+    /// (no backlog) costs a load instead of an async call.
+    var isBacklogged: Bool { get }
 }
 
 extension TransportConnection {
     /// Connections without an outbound backlog never make senders wait.
     public func waitForCapacity() async {}
+    /// Connections without an outbound backlog are never backlogged.
+    public var isBacklogged: Bool { false }
 }
 
 /// What a transport needs from the actor system that owns it.

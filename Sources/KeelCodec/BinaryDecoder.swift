@@ -37,6 +37,8 @@ public struct BinaryDecoder {
     /// Values made available to `init(from:)` implementations through `Decoder.userInfo`
     /// (for example the actor system under `.actorSystemKey`).
     public var userInfo: [CodingUserInfoKey: Any]
+    /// One more user-info entry, added to `userInfo` only if a value asks for the user info.
+    private var lazyEntry: (key: CodingUserInfoKey, value: Any)?
 
     /// Creates a decoder.
     public init(limits: CodecLimits = .init(), userInfo: [CodingUserInfoKey: Any] = [:]) {
@@ -44,10 +46,19 @@ public struct BinaryDecoder {
         self.userInfo = userInfo
     }
 
+    /// Creates a decoder whose user info holds `value` under `key`. The dictionary is built only
+    /// when an `init(from:)` reads `Decoder.userInfo`: creating one costs more than decoding a
+    /// small message, and most messages never look at it.
+    public init(limits: CodecLimits = .init(), userInfoKey key: CodingUserInfoKey, value: Any) {
+        self.limits = limits
+        self.userInfo = [:]
+        self.lazyEntry = (key, value)
+    }
+
     /// Decodes a value of type `T` that must occupy all of `bytes`.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: ArraySlice<UInt8>) throws -> T {
         try bytes.withUnsafeBufferPointer { buffer in
-            let state = DecoderState(buffer: buffer, limits: limits, userInfo: userInfo)
+            let state = DecoderState(buffer: buffer, limits: limits, userInfo: userInfo, lazyEntry: lazyEntry)
             defer { state.buffer = UnsafeBufferPointer(start: nil, count: 0) }
             var pos = 0
             let value = try state.decodeValue(T.self, at: &pos, depth: 0)

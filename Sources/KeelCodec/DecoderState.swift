@@ -13,8 +13,16 @@ final class DecoderState {
     @exclusivity(unchecked) var buffer: UnsafeBufferPointer<UInt8>
     /// Limits applied to the message.
     let limits: CodecLimits
-    /// The caller's user info.
-    let userInfo: [CodingUserInfoKey: Any]
+    /// The caller's user info (see ``BinaryDecoder/init(limits:userInfoKey:value:)`` for the lazy entry).
+    var userInfo: [CodingUserInfoKey: Any] {
+        if let entry = lazyEntry {
+            lazyEntry = nil
+            eagerUserInfo[entry.key] = entry.value
+        }
+        return eagerUserInfo
+    }
+    @exclusivity(unchecked) private var eagerUserInfo: [CodingUserInfoKey: Any]
+    @exclusivity(unchecked) private var lazyEntry: (key: CodingUserInfoKey, value: Any)?
     /// The coding path of the value being decoded (a stack maintained by `decodeValue`).
     @exclusivity(unchecked) var codingPath: [any CodingKey] = []
     /// Scratch space (walk stack, container-end memo) reused by `WireScan.skipValue`.
@@ -24,10 +32,12 @@ final class DecoderState {
     /// End offset of the value starting at `knownStart`.
     @exclusivity(unchecked) var knownEnd = -1
 
-    init(buffer: UnsafeBufferPointer<UInt8>, limits: CodecLimits, userInfo: [CodingUserInfoKey: Any]) {
+    init(buffer: UnsafeBufferPointer<UInt8>, limits: CodecLimits, userInfo: [CodingUserInfoKey: Any],
+         lazyEntry: (key: CodingUserInfoKey, value: Any)? = nil) {
         self.buffer = buffer
         self.limits = limits
-        self.userInfo = userInfo
+        self.eagerUserInfo = userInfo
+        self.lazyEntry = lazyEntry
         skipScratch = SkipScratch(messageSize: buffer.count)
     }
 

@@ -35,9 +35,10 @@ func parseOptions() -> PeerOptions? {
 }
 
 /// An echo of length-prefixed messages on its own thread: the physical floor of a round trip.
-/// The client's first byte picks how the server waits for data: `B` blocks in `read(2)`, `S`
-/// spins on non-blocking reads for up to 50 µs (yielding the CPU between tries, like Keel's event
-/// loop busy-poll) before blocking in `poll(2)` — so the floor can use the same trick as Keel.
+/// The client's first byte picks how the server waits for data: `B` blocks in `read(2)`; `S` and `Q`
+/// spin on non-blocking reads for up to 50 µs before blocking in `poll(2)`, yielding the CPU after
+/// every empty read (`S`) or every fourth (`Q`, like Keel's event loop busy-poll) — so the floor can
+/// use the same tricks as Keel.
 func startFloorServer() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_in()
@@ -57,11 +58,12 @@ func startFloorServer() -> Int {
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
             guard readFully(client, &buffer, count: 1, spin: false) else { close(client); continue }
-            let spin = buffer[0] == UInt8(ascii: "S")
+            let spin = buffer[0] == UInt8(ascii: "S") || buffer[0] == UInt8(ascii: "Q")
+            let yieldEvery = buffer[0] == UInt8(ascii: "Q") ? 4 : 1
             serve: while true {
-                guard readFully(client, &buffer, count: 4, spin: spin) else { break serve }
+                guard readFully(client, &buffer, count: 4, spin: spin, yieldEvery: yieldEvery) else { break serve }
                 let size = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
-                guard size <= buffer.count - 4, readFully(client, &buffer, count: size, offset: 4, spin: spin) else { break serve }
+                guard size <= buffer.count - 4, readFully(client, &buffer, count: size, offset: 4, spin: spin, yieldEvery: yieldEvery) else { break serve }
                 let total = 4 + size
                 let written = buffer.withUnsafeBytes { write(client, $0.baseAddress, total) }
                 if written != total { break serve }
@@ -73,10 +75,12 @@ func startFloorServer() -> Int {
     return Int(UInt16(bigEndian: bound.sin_port))
 }
 
-/// Reads exactly `count` bytes; with `spin`, polls without sleeping for up to 50 µs first.
-func readFully(_ fd: Int32, _ buffer: inout [UInt8], count: Int, offset: Int = 0, spin: Bool) -> Bool {
+/// Reads exactly `count` bytes; with `spin`, polls without sleeping for up to 50 µs first,
+/// yielding the CPU after every `yieldEvery`-th empty read.
+func readFully(_ fd: Int32, _ buffer: inout [UInt8], count: Int, offset: Int = 0, spin: Bool, yieldEvery: Int = 1) -> Bool {
     var done = 0
     var spinStart: UInt64 = 0
+    var spins = 0
     while done < count {
         let wanted = count - done
         let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + offset + done, wanted, spin ? Int32(MSG_DONTWAIT) : 0) }
@@ -92,7 +96,8 @@ func readFully(_ fd: Int32, _ buffer: inout [UInt8], count: Int, offset: Int = 0
         let nanos = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
         if spinStart == 0 { spinStart = nanos }
         if nanos - spinStart < 50_000 {
-            sched_yield()
+            spins += 1
+            if spins % yieldEvery == 0 { sched_yield() }
         } else {
             var waiter = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             _ = poll(&waiter, 1, -1)

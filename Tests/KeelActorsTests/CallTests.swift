@@ -147,6 +147,52 @@ struct CallTests {
         await cluster.shutdown()
     }
 
+    /// With busy-polling on, the loop reads the connection that last had input directly and asks
+    /// epoll only every few rounds, and a job's reply is written at once: two clients hammering one
+    /// server must both be served, every reply must reach its own caller, and order must hold.
+    @Test func busyPollingNodesServeEveryConnectionInOrder() async throws {
+        let cluster = TestCluster(.tcp)
+        let spin: (inout ActorSystemConfiguration) -> Void = { $0.busyPoll = .microseconds(50) }
+        let (server, actor) = try cluster.echoNode("server", spin)
+        let clients = try (0..<2).map { try cluster.node("client\($0)", spin) }
+        let senders = 4, perSender = 500
+        try await withDeadline(60, "busy-polling calls") {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for sender in 0..<senders {
+                    let client = clients[sender % clients.count]
+                    let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+                    // Half the senders go one call at a time (the request/response path the direct
+                    // read serves), half put all their calls in flight at once (bursts, coalesced writes).
+                    if sender % 2 == 0 {
+                        group.addTask {
+                            try await Task(executorPreference: client.loop) {
+                                for sequence in 0..<perSender {
+                                    let payload = [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: 1 + sequence % 200)
+                                    #expect(try await echo.echo(payload) == payload)
+                                    _ = try await echo.record(sender: sender, sequence: sequence)
+                                }
+                            }.value
+                        }
+                    } else {
+                        var calls: [Task<Int, Error>] = []
+                        for sequence in 0..<perSender {
+                            calls.append(Task(executorPreference: client.loop) { try await echo.record(sender: sender, sequence: sequence) })
+                        }
+                        group.addTask { for call in calls { _ = try await call.value } }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let records = try await EchoActor.resolve(id: actor.id, using: clients[0]).records()
+        #expect(records.count == senders * perSender)
+        for sender in 0..<senders {
+            let sequences = records.filter { $0.sender == sender }.map(\.sequence)
+            #expect(sequences == Array(0..<perSender), "sender \(sender) out of order or incomplete")
+        }
+        await cluster.shutdown()
+    }
+
     @Test(arguments: TransportKind.allCases)
     func reconnectAfterThePeerRestarts(_ kind: TransportKind) async throws {
         let cluster = TestCluster(kind)

@@ -189,6 +189,31 @@ struct RoundTripTests {
         #expect(try BinaryDecoder(userInfo: [key: "dec"]).decode(Probe.self, from: bytes).seen == "dec")
     }
 
+    @Test("a lazily added user-info entry is there when a value asks, beside the eager ones")
+    func lazyUserInfo() throws {
+        let key = try #require(CodingUserInfoKey(rawValue: "keel.lazy"))
+        struct Probe: Decodable {
+            var lazy: String?
+            var keys: Int
+            init(from decoder: any Decoder) throws {
+                let userInfo = decoder.userInfo
+                lazy = CodingUserInfoKey(rawValue: "keel.lazy").flatMap { userInfo[$0] as? String }
+                keys = userInfo.count
+                _ = try decoder.singleValueContainer().decode(String.self)
+            }
+        }
+        let bytes = try BinaryEncoder().encode("x")
+        let probe = try BinaryDecoder(userInfoKey: key, value: "system").decode(Probe.self, from: bytes)
+        #expect(probe.lazy == "system")
+        #expect(probe.keys == 1)
+        var both = BinaryDecoder(userInfoKey: key, value: "system")
+        both.userInfo[try #require(CodingUserInfoKey(rawValue: "keel.eager"))] = 1
+        let seenByBoth = try both.decode(Probe.self, from: bytes)
+        #expect(seenByBoth.lazy == "system" && seenByBoth.keys == 2)
+        // Values that never read the user info decode the same with or without the entry.
+        #expect(try BinaryDecoder(userInfoKey: key, value: "system").decode([String].self, from: try BinaryEncoder().encode(["a", "b"])) == ["a", "b"])
+    }
+
     @Test("coding paths are reported to nested values")
     func codingPaths() throws {
         struct PathProbe: Codable, Equatable {
