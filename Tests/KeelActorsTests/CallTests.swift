@@ -127,16 +127,26 @@ struct CallTests {
             for sender in 0..<senders {
                 let client = clients[sender % clients.count]
                 let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
-                // Tasks started on the loop run (and send) in creation order: 1,000 calls in flight at once.
-                var calls: [Task<Int, Error>] = []
-                for sequence in 0..<perSender {
-                    calls.append(Task(executorPreference: client.loop) { try await echo.record(sender: sender, sequence: sequence) })
-                }
+                let calls = Self.recordsInFlight(echo, on: client, sender: sender, count: perSender)
                 group.addTask { for call in calls { _ = try await call.value } }
             }
             try await group.waitForAll()
         }
-        let records = try await EchoActor.resolve(id: actor.id, using: clients[0]).records()
+        try await Self.expectRecordsInOrder(of: actor, via: clients[0], senders: senders, perSender: perSender)
+        await cluster.shutdown()
+    }
+
+    /// Starts `count` `record` calls from `sender`, all in flight at once: tasks started on the
+    /// loop run (and send) in creation order.
+    private static func recordsInFlight(_ echo: $EchoService, on client: KeelActorSystem, sender: Int, count: Int) -> [Task<Int, Error>] {
+        (0..<count).map { sequence in
+            Task(executorPreference: client.loop) { try await echo.record(sender: sender, sequence: sequence) }
+        }
+    }
+
+    /// Expects every sender's records complete and in sending order.
+    private static func expectRecordsInOrder(of actor: EchoActor, via client: KeelActorSystem, senders: Int, perSender: Int) async throws {
+        let records = try await EchoActor.resolve(id: actor.id, using: client).records()
         #expect(records.count == senders * perSender)
         for sender in 0..<senders {
             let sequences = records.filter { $0.sender == sender }.map(\.sequence)
@@ -144,7 +154,6 @@ struct CallTests {
             #expect(sequences.count == perSender && firstOutOfOrder == nil,
                     "sender \(sender): \(sequences.count) records, first out of order at \(String(describing: firstOutOfOrder))")
         }
-        await cluster.shutdown()
     }
 
     /// With busy-polling on, the loop reads the connection that last had input directly and asks
@@ -174,22 +183,14 @@ struct CallTests {
                             }.value
                         }
                     } else {
-                        var calls: [Task<Int, Error>] = []
-                        for sequence in 0..<perSender {
-                            calls.append(Task(executorPreference: client.loop) { try await echo.record(sender: sender, sequence: sequence) })
-                        }
+                        let calls = Self.recordsInFlight(echo, on: client, sender: sender, count: perSender)
                         group.addTask { for call in calls { _ = try await call.value } }
                     }
                 }
                 try await group.waitForAll()
             }
         }
-        let records = try await EchoActor.resolve(id: actor.id, using: clients[0]).records()
-        #expect(records.count == senders * perSender)
-        for sender in 0..<senders {
-            let sequences = records.filter { $0.sender == sender }.map(\.sequence)
-            #expect(sequences == Array(0..<perSender), "sender \(sender) out of order or incomplete")
-        }
+        try await Self.expectRecordsInOrder(of: actor, via: clients[0], senders: senders, perSender: perSender)
         await cluster.shutdown()
     }
 
