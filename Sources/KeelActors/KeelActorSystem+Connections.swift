@@ -224,15 +224,13 @@ extension KeelActorSystem: TransportDelegate {
         let calleeIncarnation = try reader.readUInt64BE()
         let path = try reader.readString(maxLength: 1024)
         let call = try link.state.value.callTargets.read(&reader)
-        let recipient = ActorID(node: NodeID(endpoint: endpoint, incarnation: calleeIncarnation), path: path)
-        guard calleeIncarnation == incarnation else {
-            link.send(errorReply(callID: callID, error: ActorSystemError.deadLetter(recipient, reason: "node incarnation is gone")))
-            return
+        // Built only for the error replies: reading `endpoint` takes a lock.
+        func deadLetter(_ reason: String) {
+            let recipient = ActorID(node: NodeID(endpoint: endpoint, incarnation: calleeIncarnation), path: path)
+            link.send(errorReply(callID: callID, error: ActorSystemError.deadLetter(recipient, reason: reason)))
         }
-        guard let entry = registry.withLock({ $0.entries[path] }), entry.isAlive else {
-            link.send(errorReply(callID: callID, error: ActorSystemError.deadLetter(recipient, reason: "no such actor")))
-            return
-        }
+        guard calleeIncarnation == incarnation else { return deadLetter("node incarnation is gone") }
+        guard let entry = registry.withLock({ $0.entries[path] }), entry.isAlive else { return deadLetter("no such actor") }
         // Copy the arguments out of the transport's read buffer; they are decoded when the target runs.
         let arguments = ByteReader(Array(try reader.readRaw(count: reader.remaining)))
         let handler = KeelResultHandler(callID: callID, link: link, system: self)
