@@ -356,23 +356,27 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         // Bounded passes so a job that keeps re-enqueueing cannot starve I/O.
         for _ in 0..<4 {
             // Swap the queues with the spare (empty) buffers instead of copying them out: the
-            // batch is taken without allocating, and the buffers keep their capacity.
+            // batch is taken without allocating, and the buffers keep their capacity. A busy-polling
+            // loop comes here every round, mostly to find nothing: that case touches no buffer.
+            let took = shared.withLock { state -> Bool in
+                if state.callbacks.isEmpty && state.jobs.isEmpty { return false }
+                swap(&state.callbacks, &progress.value.spareCallbacks)
+                swap(&state.jobs, &progress.value.spareJobs)
+                return true
+            }
+            if !took { return ranAny }
+            ranAny = true
+            // Move the batch out, so the arrays are uniquely referenced when emptied below.
             var callbacks = progress.value.spareCallbacks
             var jobs = progress.value.spareJobs
             progress.value.spareCallbacks = []
             progress.value.spareJobs = []
-            shared.withLock { state in
-                swap(&state.callbacks, &callbacks)
-                swap(&state.jobs, &jobs)
-            }
             defer {
                 callbacks.removeAll(keepingCapacity: true)
                 jobs.removeAll(keepingCapacity: true)
                 progress.value.spareCallbacks = callbacks
                 progress.value.spareJobs = jobs
             }
-            if callbacks.isEmpty && jobs.isEmpty { return ranAny }
-            ranAny = true
             for callback in callbacks { callback() }
             let executor = asUnownedTaskExecutor()
             let serial = serialExecutor.asUnownedSerialExecutor()
