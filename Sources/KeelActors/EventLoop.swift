@@ -42,10 +42,13 @@ public final class ScheduledTimer: Sendable {
 /// between a pair of actors in arrival order and saves a thread hop per call. All blocking-free:
 /// nothing that runs on the loop may block.
 public final class EventLoop: TaskExecutor, @unchecked Sendable {
-    // Safety for `@unchecked Sendable`: all mutable state is in Mutexes (`shared`, `handlers`),
-    // atomics, or `afterIteration` (a LoopBound, checked to be used on the loop thread only). The
-    // implicitly unwrapped `afterIteration` and `serialExecutor` are assigned in `init` before the thread
-    // starts and never again; the file descriptors are immutable.
+    // Safety for `@unchecked Sendable`: state shared between threads is in Mutexes (`shared`,
+    // `handlers`) or atomics. `progress` and `afterIteration` belong to the loop thread: `run()` and
+    // what it calls run there by construction, and the entry points other code uses
+    // (`runAfterIteration`, `iteration`, `isRunningLastQueuedJob`) stop the process unless called on
+    // the loop thread, so no other thread reads or writes them. `serialExecutor` and
+    // `unownedSerialExecutor` are assigned in `init` before the thread starts and never again; the
+    // file descriptors are immutable.
     private struct Shared {
         var callbacks: [@Sendable () -> Void] = []
         /// Jobs in arrival order; `isolated` ones were enqueued on ``serialExecutor`` (actor jobs).
@@ -63,6 +66,12 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         var inJob = false
         /// Jobs of the current batch still to run after the one running now.
         var jobsAfterThis = 0
+        /// Jobs enqueued by the loop thread itself (a task started by a frame just read, a hop between
+        /// executors, a continuation resumed by a reply): queued without taking the lock, and run
+        /// from `localHead` on as they come, without a pass over the shared queues in between.
+        var localJobs: [(job: UnownedJob, isolated: Bool)] = []
+        var localHead = 0
+        var hasLocalJobs: Bool { localHead < localJobs.count }
         /// Empty buffers swapped with the shared queues, so taking a batch allocates nothing.
         var spareCallbacks: [@Sendable () -> Void] = []
         var spareJobs: [(job: UnownedJob, isolated: Bool)] = []
@@ -77,14 +86,23 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
     private let shared = Mutex(Shared())
+    /// Whether `shared` may hold callbacks or jobs: set with them under the lock, cleared when the
+    /// loop takes them. Read without the lock by the busy-polling loop, which then skips the lock on
+    /// rounds with nothing queued (a stale read only delays the work to the next round; the decision to
+    /// sleep is always made under the lock).
+    private let sharedWork = Atomic<Bool>(false)
     private let threadID = Atomic<UInt>(0)
 
     private let finished = Mutex<[CheckedContinuation<Void, Never>]>([])
     private let hasFinished = Atomic<Bool>(false)
     private let handlers = Mutex<[Int32: any EventLoopHandler]>([:])
-    // Assigned once in `init` (they need `self`), never again: no dynamic exclusivity checks needed.
-    @exclusivity(unchecked) private var afterIteration: LoopBound<[() -> Void]>!
-    @exclusivity(unchecked) private var progress: LoopBound<Progress>!
+    // Loop thread only (see the safety note above). Plain stored properties rather than `LoopBound`
+    // boxes: the loop touches them several times per job, and each access through a box (an optional
+    // reference, retained and released around it) added up to ~100 reference-count operations per
+    // call. No dynamic exclusivity checks: one thread, and no access is held across a callout.
+    @exclusivity(unchecked) private var afterIteration: [() -> Void] = []
+    @exclusivity(unchecked) private var spareAfterIteration: [() -> Void] = []
+    @exclusivity(unchecked) private var progress = Progress()
     let logger: Logger
 
     /// Starts a loop thread named `name`.
@@ -108,9 +126,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         event.events = EPOLLIN.rawValue
         event.data.fd = wakeFD
         epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
-        afterIteration = LoopBound([], loop: self)
-        progress = LoopBound(Progress(), loop: self)
         serialExecutor = LoopSerialExecutor(loop: self)
+        unownedSerialExecutor = serialExecutor.asUnownedSerialExecutor()
         let thread = Thread { [self] in self.run() }
         thread.name = name
         thread.stackSize = 1 << 20
@@ -125,6 +142,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         let wake = shared.withLock { state -> Bool in
             guard state.running else { return false }
             state.callbacks.append(callback)
+            sharedWork.store(true, ordering: .relaxed)
             return state.sleeping ? (state.sleeping = false, true).1 : false
         }
         if wake { signal() }
@@ -137,6 +155,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         shared.withLock { state -> Bool in
             guard state.running, !state.sleeping else { return false }
             state.callbacks.append(callback)
+            sharedWork.store(true, ordering: .relaxed)
             return true
         }
     }
@@ -158,17 +177,21 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Queues `callback` to run on the loop thread after the current iteration's I/O and jobs;
     /// used to coalesce writes. Must be called on the loop.
     func runAfterIteration(_ callback: @escaping () -> Void) {
-        afterIteration.value.append(callback)
+        precondition(inEventLoop, "runAfterIteration called off the event loop")
+        afterIteration.append(callback)
     }
 
     /// The current iteration's number. Loop thread only.
-    var iteration: UInt64 { progress.value.iteration }
+    var iteration: UInt64 {
+        precondition(inEventLoop, "iteration read off the event loop")
+        return progress.iteration
+    }
 
     /// Whether the loop is running the last job it has queued, so nothing else it knows of would
     /// share a write made after this point. Loop thread only.
     var isRunningLastQueuedJob: Bool {
-        let state = progress.value
-        return state.inJob && state.jobsAfterThis == 0
+        precondition(inEventLoop, "isRunningLastQueuedJob read off the event loop")
+        return progress.inJob && progress.jobsAfterThis == 0
     }
 
     /// `TaskExecutor` conformance: jobs run on the loop thread, in the order they were enqueued.
@@ -177,8 +200,14 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
 
     func enqueue(_ job: UnownedJob, isolated: Bool) {
+        if inEventLoop {
+            // The loop thread is awake by definition and runs these before it next considers sleeping.
+            progress.localJobs.append((job, isolated))
+            return
+        }
         let wake = shared.withLock { state -> Bool in
             state.jobs.append((job, isolated))
+            sharedWork.store(true, ordering: .relaxed)
             return state.sleeping ? (state.sleeping = false, true).1 : false
         }
         if wake { signal() }
@@ -187,6 +216,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// This loop as a `SerialExecutor`: an actor whose `unownedExecutor` is this one runs on the loop thread, so
     /// the replies to its calls resume it without waking another thread (see ``LoopSerialExecutor``).
     @exclusivity(unchecked) public private(set) var serialExecutor: LoopSerialExecutor!
+    /// `serialExecutor` as the runtime sees it, made once.
+    @exclusivity(unchecked) private var unownedSerialExecutor: UnownedSerialExecutor!
 
     /// Registers `fd` for readability (and writability when `writable`). Thread-safe.
     func register(fd: Int32, writable: Bool, handler: any EventLoopHandler) throws {
@@ -263,7 +294,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
                 if !state.running { return (-2, false) }
                 let next = state.timers.nextDeadline
                 if let next, next <= now { return (0, true) }
-                if !state.callbacks.isEmpty || !state.jobs.isEmpty { return (0, false) }
+                if !state.callbacks.isEmpty || !state.jobs.isEmpty || progress.hasLocalJobs { return (0, false) }
                 // While spinning the loop counts as awake: producers queue without signalling.
                 if spinning { return (0, false) }
                 state.sleeping = true
@@ -271,7 +302,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
                 return (Int32(min(1_000, (next - now + 999_999) / 1_000_000)), false)
             }
             if timeout == -2 { break }
-            progress.value.iteration &+= 1
+            progress.iteration &+= 1
             if spinning && timeout == 0 {
                 spins &+= 1
                 if let handler = hot, spins % Self.fullPollEvery != 0 {
@@ -353,55 +384,95 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     @discardableResult
     private func runQueued() -> Bool {
         var ranAny = false
-        // Bounded passes so a job that keeps re-enqueueing cannot starve I/O.
+        // Bounded, so a job that keeps re-enqueueing cannot starve I/O: a few passes over the shared
+        // queues, and a budget of the loop's own jobs.
+        var localBudget = Self.localJobsPerRound
         for _ in 0..<4 {
             // Swap the queues with the spare (empty) buffers instead of copying them out: the
             // batch is taken without allocating, and the buffers keep their capacity. A busy-polling
             // loop comes here every round, mostly to find nothing: that case touches no buffer.
-            let took = shared.withLock { state -> Bool in
+            let tookShared = sharedWork.load(ordering: .relaxed) && shared.withLock { state -> Bool in
+                sharedWork.store(false, ordering: .relaxed)
                 if state.callbacks.isEmpty && state.jobs.isEmpty { return false }
-                swap(&state.callbacks, &progress.value.spareCallbacks)
-                swap(&state.jobs, &progress.value.spareJobs)
+                swap(&state.callbacks, &progress.spareCallbacks)
+                swap(&state.jobs, &progress.spareJobs)
                 return true
             }
-            if !took { return ranAny }
+            if !tookShared && !(progress.hasLocalJobs && localBudget > 0) { return ranAny }
             ranAny = true
-            // Move the batch out, so the arrays are uniquely referenced when emptied below.
-            var callbacks = progress.value.spareCallbacks
-            var jobs = progress.value.spareJobs
-            progress.value.spareCallbacks = []
-            progress.value.spareJobs = []
-            defer {
+            if tookShared {
+                // Move the batch out, so the arrays are uniquely referenced when emptied below.
+                var callbacks: [@Sendable () -> Void] = []
+                var jobs: [(job: UnownedJob, isolated: Bool)] = []
+                swap(&callbacks, &progress.spareCallbacks)
+                swap(&jobs, &progress.spareJobs)
+                for callback in callbacks { callback() }
+                runSharedJobs(jobs)
                 callbacks.removeAll(keepingCapacity: true)
                 jobs.removeAll(keepingCapacity: true)
-                progress.value.spareCallbacks = callbacks
-                progress.value.spareJobs = jobs
+                swap(&callbacks, &progress.spareCallbacks)
+                swap(&jobs, &progress.spareJobs)
             }
-            for callback in callbacks { callback() }
-            let executor = asUnownedTaskExecutor()
-            let serial = serialExecutor.asUnownedSerialExecutor()
-            progress.value.inJob = true
-            defer { progress.value.inJob = false }
-            for (index, entry) in jobs.enumerated() {
-                progress.value.jobsAfterThis = jobs.count - index - 1
-                if entry.isolated {
-                    // Run as the serial executor's job. (Not `runSynchronously(isolatedTo:taskExecutor:)`: with it,
-                    // two actors sharing this executor were seen running interleaved — a registration waiter
-                    // appended after it had been drained, the scale benchmark stalling.)
-                    entry.job.runSynchronously(on: serial)
-                } else {
-                    entry.job.runSynchronously(on: executor)
-                }
-            }
+            // The loop's own jobs after the others' (those were queued before this pass began).
+            runLocalJobs(budget: &localBudget)
         }
         return ranAny
     }
 
+    /// How many of its own jobs the loop runs per round before it looks at I/O again.
+    private static let localJobsPerRound = 256
+
+    /// Runs a batch taken from the shared queue, in order.
+    private func runSharedJobs(_ jobs: [(job: UnownedJob, isolated: Bool)]) {
+        if jobs.isEmpty { return }
+        progress.inJob = true
+        for index in jobs.indices {
+            progress.jobsAfterThis = jobs.count - index - 1 + progress.localJobs.count - progress.localHead
+            run(jobs[index])
+        }
+        progress.inJob = false
+    }
+
+    /// Runs the loop's own jobs in order, including those they enqueue as they run (a task's next
+    /// step after a hop runs straight after the step that hopped), up to `budget` of them.
+    private func runLocalJobs(budget: inout Int) {
+        if !progress.hasLocalJobs { return }
+        progress.inJob = true
+        while progress.hasLocalJobs && budget > 0 {
+            let entry = progress.localJobs[progress.localHead]
+            progress.localHead += 1
+            budget -= 1
+            progress.jobsAfterThis = progress.localJobs.count - progress.localHead
+            run(entry)
+        }
+        progress.inJob = false
+        if !progress.hasLocalJobs {
+            progress.localJobs.removeAll(keepingCapacity: true)
+            progress.localHead = 0
+        }
+    }
+
+    @inline(__always)
+    private func run(_ entry: (job: UnownedJob, isolated: Bool)) {
+        if entry.isolated {
+            // Run as the serial executor's job. (Not `runSynchronously(isolatedTo:taskExecutor:)`: with it,
+            // two actors sharing this executor were seen running interleaved — a registration waiter
+            // appended after it had been drained, the scale benchmark stalling.)
+            entry.job.runSynchronously(on: unownedSerialExecutor!)
+        } else {
+            entry.job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+
     private func drainAfterIteration() {
-        while !afterIteration.value.isEmpty {
-            let callbacks = afterIteration.value
-            afterIteration.value.removeAll(keepingCapacity: true)
+        while !afterIteration.isEmpty {
+            // Swap with the spare buffer: callbacks may append to `afterIteration` while these run.
+            var callbacks = spareAfterIteration
+            spareAfterIteration = []
+            swap(&callbacks, &afterIteration)
             for callback in callbacks { callback() }
+            callbacks.removeAll(keepingCapacity: true)
+            spareAfterIteration = callbacks
         }
     }
 }
@@ -486,6 +557,15 @@ enum MonotonicClock {
     static func nanoseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    }
+
+    /// `CLOCK_MONOTONIC_COARSE`: the same clock at the kernel tick's resolution (a few ms, never
+    /// ahead of ``nanoseconds()``), several times cheaper to read. For bookkeeping at heartbeat
+    /// granularity done on every message.
+    static func coarseNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
         return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
     }
 }

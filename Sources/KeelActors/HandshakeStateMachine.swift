@@ -20,7 +20,7 @@ struct Hello: Equatable {
         writer.writeUInt64BE(node.incarnation)
         writer.writeLengthPrefixed(nonce)
         writer.writeByte(authRequired ? 1 : 0)
-        return writer.bytes
+        return Frames.finish(&writer)
     }
 
     static func parse(_ reader: inout ByteReader) throws -> Hello {
@@ -116,7 +116,7 @@ struct HandshakeStateMachine {
             state = .awaitingAuth(hello)
             var writer = Frames.start(.auth)
             writer.writeLengthPrefixed(Self.proof(secret: secret, initiator: initiator, peerNonce: hello.nonce, ownNonce: nonce, cluster: cluster))
-            return [.send(writer.bytes)]
+            return [.send(Frames.finish(&writer))]
         case (.awaitingAuth(let hello), .auth):
             guard let secret, let proof = try? reader.readLengthPrefixed(maxLength: 64) else {
                 return fail("malformed auth frame")

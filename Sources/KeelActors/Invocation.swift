@@ -123,6 +123,12 @@ public struct KeelResultHandler: DistributedTargetInvocationResultHandler {
     }
 
     public func onReturn<Success: Codable>(value: Success) async throws {
+        try await sendValue(value)
+    }
+
+    /// ``onReturn(value:)`` for callers that know the type is `Encodable`: the entry point of the
+    /// protocol's ad-hoc requirement looks the conformances up at run time on every call.
+    func sendValue<Success: Encodable>(_ value: Success) async throws {
         var writer = Frames.replyHeader(callID: callID, status: .value, capacity: 64)
         let start = writer.reserveUInt32()
         do {
@@ -134,11 +140,12 @@ public struct KeelResultHandler: DistributedTargetInvocationResultHandler {
         if writer.count > system.configuration.maxFrameSize {
             return try await onThrow(error: ActorSystemError.frameTooLarge(size: writer.count, limit: system.configuration.maxFrameSize))
         }
-        deliver(writer.bytes)
+        deliver(Frames.finish(&writer))
     }
 
     public func onReturnVoid() async throws {
-        deliver(Frames.replyHeader(callID: callID, status: .void, capacity: 16).bytes)
+        var writer = Frames.replyHeader(callID: callID, status: .void, capacity: 16)
+        deliver(Frames.finish(&writer))
     }
 
     public func onThrow<Err: Error>(error: Err) async throws {

@@ -6,7 +6,10 @@ extension KeelActorSystem {
         KeelInvocationEncoder(encoder: encoder, substitutionNames: substitutionNames)
     }
 
-    public func remoteCall<Act, Err, Res>(
+    // `nonisolated(nonsending)`: the call is encoded, sent and resumed on the caller's executor (the
+    // distributed thunk's), without a hop of its own into the global pool — which, for a caller on an
+    // event loop, is a thread wake-up each way.
+    nonisolated(nonsending) public func remoteCall<Act, Err, Res>(
         on actor: Act, target: RemoteCallTarget, invocation: inout InvocationEncoder,
         throwing: Err.Type, returning: Res.Type
     ) async throws -> Res where Act: DistributedActor, Act.ID == ActorID, Err: Error, Res: Codable {
@@ -18,19 +21,19 @@ extension KeelActorSystem {
         }
     }
 
-    public func remoteCallVoid<Act, Err>(
+    nonisolated(nonsending) public func remoteCallVoid<Act, Err>(
         on actor: Act, target: RemoteCallTarget, invocation: inout InvocationEncoder, throwing: Err.Type
     ) async throws where Act: DistributedActor, Act.ID == ActorID, Err: Error {
         _ = try await call(actor.id, target: target, invocation: &invocation)
     }
 
     /// Sends one call and waits for its outcome; returns the encoded result.
-    private func call(_ recipient: ActorID, target: RemoteCallTarget, invocation: inout InvocationEncoder) async throws -> ArraySlice<UInt8> {
+    nonisolated(nonsending) private func call(_ recipient: ActorID, target: RemoteCallTarget, invocation: inout InvocationEncoder) async throws -> ArraySlice<UInt8> {
         if isShutDown.load(ordering: .relaxed) { throw ActorSystemError.shutDown }
         try Task.checkCancellation()
         let destination = recipient.node.endpoint
         var localEntry: (any LocalActorEntry)?
-        if destination == endpoint {
+        if isOwnEndpoint(destination) {
             // A local actor reached through a stub type (e.g. a `$Protocol` resolved on the same node):
             // run it here, through the same encode/dispatch/decode path as a remote call.
             guard recipient.node.incarnation == incarnation,
@@ -51,24 +54,36 @@ extension KeelActorSystem {
         if writer.count > configuration.maxFrameSize {
             throw ActorSystemError.frameTooLarge(size: writer.count, limit: configuration.maxFrameSize)
         }
-        let frame = writer.bytes
-        // Backpressure: a connection with a large unsent backlog makes new callers wait for it to drain.
-        if localEntry == nil, case .established(let link, _)? = routes.withLock({ $0[destination] }), link.connection.isBacklogged {
-            await link.connection.waitForCapacity()
+        let frame = Frames.finish(&writer)
+        // One routing lookup serves backpressure (a connection with a large unsent backlog makes new
+        // callers wait for it to drain) and, while the connection stays up, the send below.
+        var directLink: Link?
+        if localEntry == nil, case .established(let link, let node)? = routes.withLock({ $0[destination] }),
+           node.incarnation == recipient.node.incarnation {
+            if link.connection.isBacklogged { await link.connection.waitForCapacity() }
+            directLink = link
         }
         let timeout = UInt64(max(0, (CallOptions.timeout ?? configuration.callTimeout).nanoseconds))
         let deadline = MonotonicClock.nanoseconds() &+ timeout
         pending.withLock {
-            $0.reserve(callID, endpoint: destination, recipient: recipient, target: target.identifier, deadline: deadline, timeoutNanos: timeout)
+            $0.reserve(callID, recipient: recipient, target: target.identifier, deadline: deadline, timeoutNanos: timeout)
         }
         let outcome = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<CallOutcome, Never>) in
-                if let ended = pending.withLock({ $0.attach(callID, continuation) }) {
+                // The link's closed flag is read under the same lock as the call is attached: either the
+                // close's `failCalls` (which takes this lock after setting the flag) sees this call, or
+                // this sees the flag and routes afresh.
+                let (ended, linkOpen) = pending.withLock { table -> (CallOutcome?, Bool) in
+                    (table.attach(callID, continuation), directLink.map { !$0.isClosed.load(ordering: .relaxed) } ?? false)
+                }
+                if let ended {
                     continuation.resume(returning: ended)
                     return
                 }
                 if let localEntry {
                     dispatchLocally(frame, callID: callID, entry: localEntry)
+                } else if linkOpen, let directLink {
+                    directLink.send(frame)
                 } else {
                     route(frame, callID: callID, to: recipient)
                 }
@@ -171,7 +186,7 @@ extension KeelActorSystem {
             payload = (try? encoder.encode(encodable)) ?? []
         }
         writer.writeLengthPrefixed(payload)
-        return writer.bytes
+        return Frames.finish(&writer)
     }
 
     /// Decodes an error reply into the error to throw at the caller.

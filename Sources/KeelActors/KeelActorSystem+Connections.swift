@@ -39,7 +39,8 @@ extension KeelActorSystem: TransportDelegate {
 
     public func transport(_ connection: any TransportConnection, received frame: ArraySlice<UInt8>) {
         guard let link = connections.value.links[connection.connectionID] else { return }
-        link.state.value.lastReceived = MonotonicClock.nanoseconds()
+        // Coarse (a kernel tick, a few ms): only liveness, judged at heartbeat granularity, reads it.
+        link.state.value.lastReceived = MonotonicClock.coarseNanoseconds()
         guard let first = frame.first, let kind = FrameKind(rawValue: first) else {
             return reject(link, "unknown frame kind 0x\(String(frame.first ?? 0, radix: 16))")
         }
@@ -85,6 +86,7 @@ extension KeelActorSystem: TransportDelegate {
     public func transport(closed connection: any TransportConnection, reason: String) {
         guard let link = connections.value.links.removeValue(forKey: connection.connectionID) else { return }
         link.state.value.closed = true
+        link.isClosed.store(true, ordering: .relaxed)
         if !link.outbound && !link.state.value.handshake.isEstablished && !isShutDown.load(ordering: .relaxed) {
             logger.warning("closed connection before the handshake completed", ["peer": connection.remoteDescription, "reason": reason])
         } else if link.state.value.handshake.isEstablished && !reason.hasPrefix("peer") && !isShutDown.load(ordering: .relaxed) {
@@ -222,21 +224,25 @@ extension KeelActorSystem: TransportDelegate {
     private func receiveCall(on link: Link, _ reader: inout ByteReader) throws {
         let callID = try reader.readVarUInt()
         let calleeIncarnation = try reader.readUInt64BE()
-        let path = try reader.readString(maxLength: 1024)
+        let (path, found) = try link.state.value.recipients.read(&reader, generation: registryGeneration.load(ordering: .acquiring)) { path in
+            registry.withLock { $0.entries[path] }
+        }
         let call = try link.state.value.callTargets.read(&reader)
-        // Built only for the error replies: reading `endpoint` takes a lock.
+        // Only the error replies need the recipient's full identity.
         func deadLetter(_ reason: String) {
             let recipient = ActorID(node: NodeID(endpoint: endpoint, incarnation: calleeIncarnation), path: path)
             link.send(errorReply(callID: callID, error: ActorSystemError.deadLetter(recipient, reason: reason)))
         }
         guard calleeIncarnation == incarnation else { return deadLetter("node incarnation is gone") }
-        guard let entry = registry.withLock({ $0.entries[path] }), entry.isAlive else { return deadLetter("no such actor") }
+        guard let entry = found, entry.isAlive else { return deadLetter("no such actor") }
         // Copy the arguments out of the transport's read buffer; they are decoded when the target runs.
         let arguments = ByteReader(Array(try reader.readRaw(count: reader.remaining)))
         let handler = KeelResultHandler(callID: callID, link: link, system: self)
-        // Preferring this loop as the task executor enqueues calls in arrival order (per-pair FIFO)
-        // and runs default actors' code here without a thread hop.
-        Task(executorPreference: loop) {
+        // The task prefers this loop, so the target's code runs here without a thread hop. It starts
+        // at once, in this read handler, and runs until its first hop (into the target actor): the
+        // start costs no trip through the loop's queue, and calls reach each actor in arrival order
+        // (per-pair FIFO).
+        Task.immediate(executorPreference: loop) {
             var decoder = KeelInvocationDecoder(reader: arguments, genericSubstitutions: call.genericSubstitutions, system: self)
             do {
                 try await entry.execute(system: self, call: call, decoder: &decoder, handler: handler)

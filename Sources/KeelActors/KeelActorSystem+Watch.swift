@@ -61,7 +61,7 @@ extension KeelActorSystem {
             table.callbacks[id, default: [:]][number] = onTermination
             return (WatchToken(id: id, number: number), first)
         }
-        if id.node.endpoint == endpoint {
+        if isOwnEndpoint(id.node.endpoint) {
             let alive = id.node.incarnation == incarnation && registry.withLock { $0.entries[id.path]?.isAlive ?? false }
             if !alive {
                 let reason: TerminationReason = id.node.incarnation == incarnation ? .stopped : .nodeRestarted

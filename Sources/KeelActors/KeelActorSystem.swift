@@ -32,8 +32,14 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     let encoder = BinaryEncoder()
     let substitutionNames = SubstitutionNames()
 
-    private let boundEndpoint: Mutex<Endpoint>
+    /// The host peers reach this node at; with ``boundPort``, this node's ``endpoint``.
+    private let advertisedHost: String
+    /// The port the listener bound (stored once, in `init`): read without a lock on every call.
+    private let boundPort: Atomic<Int>
     let registry = Mutex(Registry())
+    /// Bumped (under the registry's lock) whenever an actor is registered or resigned, so caches of
+    /// registry lookups (``RecipientCache``) know when to look again.
+    let registryGeneration = Atomic<UInt64>(0)
     let routes = Mutex<[Endpoint: Route]>([:])
     let pending: Mutex<PendingCalls>
     let connections: LoopBound<ConnectionTable>
@@ -58,7 +64,8 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
         self.logger = configuration.logger.with("node", configuration.name)
         self.loop = try EventLoop(name: "keel-\(configuration.name)", busyPoll: configuration.busyPoll, logger: logger)
         self.transport = configuration.transport.make()
-        self.boundEndpoint = Mutex(Endpoint(host: configuration.advertisedHost ?? configuration.host, port: configuration.port))
+        self.advertisedHost = configuration.advertisedHost ?? configuration.host
+        self.boundPort = Atomic(configuration.port)
         self.pending = Mutex(PendingCalls(resolutionNanos: UInt64(max(1, configuration.timerResolution.nanoseconds))))
         self.connections = LoopBound(ConnectionTable(), loop: loop)
         registerErrorType(ActorSystemError.self)
@@ -67,7 +74,7 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
             let bound = try transport.listen(
                 on: Endpoint(host: configuration.host, port: configuration.port),
                 context: TransportContext(loop: loop, maxFrameSize: configuration.maxFrameSize, delegate: self))
-            boundEndpoint.withLock { $0.port = bound.port }
+            boundPort.store(bound.port, ordering: .releasing)
         } catch {
             loop.shutdown()
             throw error
@@ -77,7 +84,12 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     }
 
     /// The address peers use to reach this node.
-    public var endpoint: Endpoint { boundEndpoint.withLock { $0 } }
+    public var endpoint: Endpoint { Endpoint(host: advertisedHost, port: boundPort.load(ordering: .acquiring)) }
+
+    /// Whether `other` is this node's ``endpoint`` (without building one).
+    func isOwnEndpoint(_ other: Endpoint) -> Bool {
+        other.port == boundPort.load(ordering: .acquiring) && other.host == advertisedHost
+    }
 
     /// This node's identity.
     public var node: NodeID { NodeID(endpoint: endpoint, incarnation: incarnation) }
@@ -95,17 +107,23 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     }
 
     public func actorReady<Act>(_ actor: Act) where Act: DistributedActor, Act.ID == ActorID {
-        registry.withLock { $0.entries[actor.id.path] = TypedActorEntry(actor) }
+        registry.withLock {
+            $0.entries[actor.id.path] = TypedActorEntry(actor)
+            registryGeneration.wrappingAdd(1, ordering: .releasing)
+        }
     }
 
     public func resignID(_ id: ActorID) {
-        let removed = registry.withLock { $0.entries.removeValue(forKey: id.path) } != nil
+        let removed = registry.withLock {
+            registryGeneration.wrappingAdd(1, ordering: .releasing)
+            return $0.entries.removeValue(forKey: id.path)
+        } != nil
         guard removed else { return }
         actorTerminated(id)
     }
 
     public func resolve<Act>(id: ActorID, as actorType: Act.Type) throws -> Act? where Act: DistributedActor, Act.ID == ActorID {
-        guard id.node.incarnation == incarnation, id.node.endpoint == endpoint else { return nil }
+        guard id.node.incarnation == incarnation, isOwnEndpoint(id.node.endpoint) else { return nil }
         return registry.withLock { $0.entries[id.path] }?.actor as? Act
     }
 
@@ -196,10 +214,13 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     }
 
     private func scheduleTick() {
-        let timer = loop.schedule(after: configuration.timerResolution) { [weak self] in
-            guard let self, !self.isShutDown.load(ordering: .relaxed) else { return }
-            self.tick()
-            self.scheduleTick()
+        // Strong: until shutdown the loop keeps this system alive anyway (through the transport's
+        // delegate), and a weak reference would move the system's reference count into a side table,
+        // making each of the several retains and releases per call several times slower.
+        let timer = loop.schedule(after: configuration.timerResolution) { [self] in
+            guard !isShutDown.load(ordering: .relaxed) else { return }
+            tick()
+            scheduleTick()
         }
         tickTimer.withLock { $0 = timer }
     }

@@ -17,6 +17,8 @@ final class Link: Sendable {
         var watchedPaths: Set<String> = []
         /// The call targets this peer named recently.
         var callTargets = CallTargetCache()
+        /// The local actors this peer called recently.
+        var recipients = RecipientCache()
         var closed = false
     }
 
@@ -26,6 +28,9 @@ final class Link: Sendable {
     /// For outbound links: the endpoint we dialled.
     let dialedEndpoint: Endpoint?
     let lastSent = Atomic<UInt64>(0)
+    /// Set (on the loop) when the connection closed, before its route is removed and its calls
+    /// fail; read by callers under the pending-calls lock (see `KeelActorSystem.call`).
+    let isClosed = Atomic<Bool>(false)
     let state: LoopBound<State>
 
     init(connection: any TransportConnection, outbound: Bool, dialedEndpoint: Endpoint?, handshake: HandshakeStateMachine, loop: EventLoop) {
@@ -39,7 +44,8 @@ final class Link: Sendable {
 
     /// Sends one frame (thread-safe).
     func send(_ frame: [UInt8]) {
-        lastSent.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
+        // Coarse: only the heartbeat reads it, at interval granularity.
+        lastSent.store(MonotonicClock.coarseNanoseconds(), ordering: .relaxed)
         connection.send(frame)
     }
 

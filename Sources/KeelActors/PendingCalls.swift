@@ -17,7 +17,7 @@ struct PendingCalls {
         /// How the call ended before its continuation was attached (cancelled, failed with its connection, timed
         /// out): `attach` hands it back so the caller gets the real reason.
         var earlyOutcome: CallOutcome?
-        let endpoint: Endpoint
+        /// The callee; its node's endpoint is where the call went.
         let recipient: ActorID
         let target: String
         let bucket: UInt64
@@ -34,35 +34,43 @@ struct PendingCalls {
 
     /// Reserves an entry before the continuation exists, so a cancellation racing with the call's
     /// start is never lost.
-    mutating func reserve(_ callID: UInt64, endpoint: Endpoint, recipient: ActorID, target: String, deadline: UInt64, timeoutNanos: UInt64) {
+    mutating func reserve(_ callID: UInt64, recipient: ActorID, target: String, deadline: UInt64, timeoutNanos: UInt64) {
         let bucket = deadline / resolution + 1
-        entries[callID] = Entry(endpoint: endpoint, recipient: recipient, target: target, bucket: bucket, timeoutNanos: timeoutNanos)
+        entries[callID] = Entry(recipient: recipient, target: target, bucket: bucket, timeoutNanos: timeoutNanos)
         buckets[bucket, default: []].insert(callID)
+    }
+
+    /// Reads or updates the entry at `index` in place. (Reading through `Dictionary.Values`' getter
+    /// copies the whole entry, retaining and releasing every string in it, three times per call.)
+    private mutating func withEntry<R>(at index: Dictionary<UInt64, Entry>.Index, _ body: (inout Entry) -> R) -> R {
+        body(&entries.values[index])
     }
 
     /// Attaches the continuation; returns `nil` when attached, or the outcome the call already ended with
     /// (the caller then resumes the continuation with it itself). A call that vanished entirely counts as
     /// cancelled.
     mutating func attach(_ callID: UInt64, _ continuation: UnsafeContinuation<CallOutcome, Never>) -> CallOutcome? {
-        // One hash lookup, and the entry is updated in place rather than copied out and back.
-        guard let index = entries.index(forKey: callID), entries.values[index].earlyOutcome == nil else {
-            let entry = entries.removeValue(forKey: callID)
-            if let entry { buckets[entry.bucket]?.remove(callID) }
-            return entry?.earlyOutcome ?? .failure(CancellationError())
+        guard let index = entries.index(forKey: callID) else { return .failure(CancellationError()) }
+        let ended = withEntry(at: index) { entry -> CallOutcome? in
+            if let early = entry.earlyOutcome { return early }
+            entry.continuation = continuation
+            return nil
         }
-        entries.values[index].continuation = continuation
-        return nil
+        guard let ended else { return nil }
+        let bucket = entries.remove(at: index).value.bucket
+        buckets[bucket]?.remove(callID)
+        return ended
     }
 
     /// Removes the call and returns its continuation to resume (outside the lock) with `outcome`. When the
     /// continuation is not attached yet, keeps `outcome` (the first one wins) for `attach` to return.
     mutating func take(_ callID: UInt64, outcome: @autoclosure () -> CallOutcome) -> UnsafeContinuation<CallOutcome, Never>? {
         guard let index = entries.index(forKey: callID) else { return nil }
-        guard let continuation = entries.values[index].continuation else {
-            if entries.values[index].earlyOutcome == nil { entries.values[index].earlyOutcome = outcome() }
-            return nil
+        let (continuation, bucket) = withEntry(at: index) { entry -> (UnsafeContinuation<CallOutcome, Never>?, UInt64) in
+            if entry.continuation == nil, entry.earlyOutcome == nil { entry.earlyOutcome = outcome() }
+            return (entry.continuation, entry.bucket)
         }
-        let bucket = entries.values[index].bucket
+        guard let continuation else { return nil }
         entries.remove(at: index)
         buckets[bucket]?.remove(callID)
         return continuation
@@ -70,7 +78,7 @@ struct PendingCalls {
 
     /// Removes every call addressed to `endpoint` (those not attached yet keep `error` for `attach`).
     mutating func takeAll(endpoint: Endpoint, error: any Error) -> [UnsafeContinuation<CallOutcome, Never>] {
-        let ids = entries.filter { $0.value.endpoint == endpoint }.map(\.key)
+        let ids = entries.filter { $0.value.recipient.node.endpoint == endpoint }.map(\.key)
         return ids.compactMap { take($0, outcome: .failure(error)) }
     }
 

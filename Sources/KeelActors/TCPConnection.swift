@@ -30,6 +30,8 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
     private let context: TransportContext
     private let maxOutboundBytes: Int
     private let outbox = Mutex<[UInt8]>([])
+    /// The outbox's size, written under its lock: lets a write tell without the lock that nothing
+    /// the loop thread queued earlier is still waiting (see ``writeDirectly(_:)``).
     private let outboxBytes = Atomic<Int>(0)
     private let writer = Mutex(WriterState())
     private let flushScheduled = Atomic<Bool>(false)
@@ -61,6 +63,14 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
 
     func send(_ frame: [UInt8]) {
         guard !closedFlag.load(ordering: .relaxed) else { return }
+        // The last queued job (typically the only one: a single call or reply) writes at once
+        // rather than after the task finishes and the iteration ends; a burst of jobs, or a
+        // second frame in the same iteration, is coalesced into one write after the iteration.
+        if context.loop.inEventLoop, context.loop.isRunningLastQueuedJob, lastDirectWrite.value != context.loop.iteration,
+           frame.count <= maxOutboundBytes, writeDirectly(frame) {
+            lastDirectWrite.value = context.loop.iteration
+            return
+        }
         let length = frame.count - FrameBuffer.headerSize
         let queued = outbox.withLock { box -> Int in
             box.reserveCapacity(box.count + frame.count)
@@ -69,6 +79,7 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             box.append(UInt8(truncatingIfNeeded: length >> 8))
             box.append(UInt8(truncatingIfNeeded: length))
             box.append(contentsOf: frame[FrameBuffer.headerSize...])
+            outboxBytes.store(box.count, ordering: .relaxed)
             return box.count
         }
         let total = backlog.wrappingAdd(frame.count, ordering: .relaxed).newValue
@@ -79,15 +90,6 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
         // At most one flush is scheduled at a time; a frame appended while one is pending rides along.
         guard !flushScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         if context.loop.inEventLoop {
-            // The last queued job (typically the only one: a single call or reply) writes at once
-            // rather than after the task finishes and the iteration ends; a burst of jobs, or a
-            // second frame in the same iteration, is coalesced into one write after the iteration.
-            if context.loop.isRunningLastQueuedJob, lastDirectWrite.value != context.loop.iteration {
-                lastDirectWrite.value = context.loop.iteration
-                flushScheduled.store(false, ordering: .releasing)
-                flush()
-                return
-            }
             context.loop.runAfterIteration { [self] in
                 flushScheduled.store(false, ordering: .releasing)
                 flush()
@@ -100,6 +102,71 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             flushScheduled.store(false, ordering: .releasing)
             flush()
         }
+    }
+
+    /// Writes `frame` with one system call straight from the caller's buffer — no copy into the
+    /// outbox, no locks but the writer's — when nothing is queued ahead of it; false (nothing done)
+    /// when another thread is writing or earlier bytes wait, and the frame must be queued instead.
+    /// Whatever the kernel does not take becomes the leftover, drained as usual.
+    private func writeDirectly(_ frame: [UInt8]) -> Bool {
+        let wrote = writer.withLockIfAvailable { state -> Bool in
+            // `outboxBytes` is exact for frames this thread queued (program order); a frame another
+            // thread is queueing right now is concurrent with this one, so either order is right.
+            guard !state.closed, !state.waitingForWritable, state.leftover.isEmpty,
+                  outboxBytes.load(ordering: .relaxed) == 0 else { return false }
+            let written = Self.sendFrame(frame, on: fd)
+            if written == frame.count { return true }
+            // Partly taken, refused (EAGAIN) or failed: the rest goes the usual way, which waits
+            // for `EPOLLOUT` or closes the connection with the error.
+            var bytes = frame
+            Self.writeLengthPrefix(into: &bytes)
+            state.leftover = Array(bytes[max(0, written)...])
+            backlog.wrappingAdd(state.leftover.count, ordering: .relaxed)
+            drainLocked(&state)
+            return true
+        }
+        guard wrote == true else { return false }
+        // Senders on other threads that found the writer lock taken left their frames for us.
+        if outbox.withLock({ !$0.isEmpty }) { flush() }
+        return true
+    }
+
+    /// Sends a frame whose first ``FrameBuffer/headerSize`` bytes are reserved for its length. The
+    /// actor system's frames carry the length there already (``Frames/finish(_:)``) and go out as
+    /// they are; otherwise the prefix goes from the stack and the body from `frame`, in one
+    /// `sendmsg`. Returns what the system call did.
+    private static func sendFrame(_ frame: [UInt8], on fd: Int32) -> Int {
+        let length = UInt32(truncatingIfNeeded: frame.count - FrameBuffer.headerSize)
+        let written = frame.withUnsafeBytes { bytes -> Int? in
+            guard bytes.loadUnaligned(as: UInt32.self) == length.bigEndian else { return nil }
+            // MSG_NOSIGNAL: a peer that vanished must yield EPIPE, never a process-killing SIGPIPE.
+            return Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+        }
+        if let written { return written }
+        var prefix = length.bigEndian
+        return withUnsafeMutableBytes(of: &prefix) { header in
+            frame.withUnsafeBytes { body in
+                withUnsafeTemporaryAllocation(of: iovec.self, capacity: 2) { vector in
+                    vector[0] = iovec(iov_base: header.baseAddress, iov_len: FrameBuffer.headerSize)
+                    vector[1] = iovec(iov_base: UnsafeMutableRawPointer(mutating: body.baseAddress! + FrameBuffer.headerSize),
+                                      iov_len: body.count - FrameBuffer.headerSize)
+                    var message = msghdr()
+                    message.msg_iov = vector.baseAddress
+                    message.msg_iovlen = vector.count
+                    // MSG_NOSIGNAL: a peer that vanished must yield EPIPE, never a process-killing SIGPIPE.
+                    return Glibc.sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+                }
+            }
+        }
+    }
+
+    /// Writes the frame's length into its reserved prefix.
+    private static func writeLengthPrefix(into frame: inout [UInt8]) {
+        let length = frame.count - FrameBuffer.headerSize
+        frame[0] = UInt8(truncatingIfNeeded: length >> 24)
+        frame[1] = UInt8(truncatingIfNeeded: length >> 16)
+        frame[2] = UInt8(truncatingIfNeeded: length >> 8)
+        frame[3] = UInt8(truncatingIfNeeded: length)
     }
 
     /// Writes everything queued, unless another thread is already writing (it will pick our
@@ -126,7 +193,10 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
         while true {
             if state.leftover.isEmpty {
                 state.leftover = outbox.withLock { box -> [UInt8] in
-                    defer { box = [] }
+                    defer {
+                        box = []
+                        outboxBytes.store(0, ordering: .relaxed)
+                    }
                     return box
                 }
                 if state.leftover.isEmpty { return }
@@ -336,7 +406,10 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             state.leftover = []
             Glibc.close(fd)
         }
-        outbox.withLock { $0 = [] }
+        outbox.withLock {
+            $0 = []
+            outboxBytes.store(0, ordering: .relaxed)
+        }
         backlog.store(0, ordering: .relaxed)
         releaseWaitersIfDrained()
         context.delegate.transport(closed: self, reason: reason)

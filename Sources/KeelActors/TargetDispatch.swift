@@ -133,7 +133,7 @@ enum TargetDispatch {
             } else if let codable = plan.codableReturnType {
                 // `Result` is `codable` (the plan's return type): view the buffer as that type.
                 func reply<Value: Codable>(_: Value.Type) async throws {
-                    try await handler.onReturn(value: UnsafeMutableRawPointer(buffer).assumingMemoryBound(to: Value.self).move())
+                    try await handler.sendValue(UnsafeMutableRawPointer(buffer).assumingMemoryBound(to: Value.self).move())
                 }
                 try await reply(codable)
             } else {

@@ -43,8 +43,9 @@ enum WireProtocol {
     static let nonceSize = 32
 }
 
-/// Builders for frames. Each returns a buffer whose first ``FrameBuffer/headerSize`` bytes are
-/// reserved for the transport.
+/// Builders for frames. A frame is built after ``start(_:capacity:)`` and completed by
+/// ``finish(_:)``, which fills the first ``FrameBuffer/headerSize`` bytes with the length of the
+/// rest (big-endian): the TCP transport can then write the buffer as it is.
 enum Frames {
     static func start(_ kind: FrameKind, capacity: Int = 64) -> ByteWriter {
         var writer = ByteWriter(capacity: capacity)
@@ -53,25 +54,34 @@ enum Frames {
         return writer
     }
 
-    static func ping() -> [UInt8] { start(.ping, capacity: 8).bytes }
+    /// The frame's bytes, its length prefix filled in.
+    static func finish(_ writer: inout ByteWriter) -> [UInt8] {
+        writer.patchUInt32BE(UInt32(truncatingIfNeeded: writer.count - FrameBuffer.headerSize), at: 0)
+        return writer.bytes
+    }
+
+    static func ping() -> [UInt8] {
+        var writer = start(.ping, capacity: 8)
+        return finish(&writer)
+    }
 
     static func goodbye(_ reason: String) -> [UInt8] {
         var writer = start(.goodbye)
         writer.writeString(String(reason.prefix(1024)))
-        return writer.bytes
+        return finish(&writer)
     }
 
     static func watch(_ kind: FrameKind, path: String) -> [UInt8] {
         var writer = start(kind)
         writer.writeString(path)
-        return writer.bytes
+        return finish(&writer)
     }
 
     static func terminated(incarnation: UInt64, path: String) -> [UInt8] {
         var writer = start(.terminated)
         writer.writeUInt64BE(incarnation)
         writer.writeString(path)
-        return writer.bytes
+        return finish(&writer)
     }
 
     static func replyHeader(callID: UInt64, status: ReplyStatus, capacity: Int = 64) -> ByteWriter {

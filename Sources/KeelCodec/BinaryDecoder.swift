@@ -38,7 +38,7 @@ public struct BinaryDecoder {
     /// (for example the actor system under `.actorSystemKey`).
     public var userInfo: [CodingUserInfoKey: Any]
     /// One more user-info entry, added to `userInfo` only if a value asks for the user info.
-    private var lazyEntry: (key: CodingUserInfoKey, value: Any)?
+    private var lazyEntry: (key: CodingUserInfoKey, value: AnyObject)?
 
     /// Creates a decoder.
     public init(limits: CodecLimits = .init(), userInfo: [CodingUserInfoKey: Any] = [:]) {
@@ -46,10 +46,12 @@ public struct BinaryDecoder {
         self.userInfo = userInfo
     }
 
-    /// Creates a decoder whose user info holds `value` under `key`. The dictionary is built only
-    /// when an `init(from:)` reads `Decoder.userInfo`: creating one costs more than decoding a
-    /// small message, and most messages never look at it.
-    public init(limits: CodecLimits = .init(), userInfoKey key: CodingUserInfoKey, value: Any) {
+    /// Creates a decoder whose user info holds the object `value` (typically an actor system) under
+    /// `key`. The dictionary is built only when an `init(from:)` reads `Decoder.userInfo`: creating
+    /// one costs more than decoding a small message, and most messages never look at it. (An object
+    /// rather than `Any`: a decoder holding an `Any` is copied and destroyed through the runtime's
+    /// generic value witnesses, which cost about as much as decoding a small value.)
+    public init(limits: CodecLimits = .init(), userInfoKey key: CodingUserInfoKey, value: AnyObject) {
         self.limits = limits
         self.userInfo = [:]
         self.lazyEntry = (key, value)
@@ -58,10 +60,17 @@ public struct BinaryDecoder {
     /// Decodes a value of type `T` that must occupy all of `bytes`.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: ArraySlice<UInt8>) throws -> T {
         try bytes.withUnsafeBufferPointer { buffer in
-            let state = DecoderState(buffer: buffer, limits: limits, userInfo: userInfo, lazyEntry: lazyEntry)
-            defer { state.buffer = UnsafeBufferPointer(start: nil, count: 0) }
             var pos = 0
-            let value = try state.decodeValue(T.self, at: &pos, depth: 0)
+            let value: T
+            let kind = PrimitiveKind.of(T.self)
+            if kind != .none {
+                // A single primitive value (a number, a string, a byte string...): read it directly.
+                value = try ScalarReader(buffer: buffer, limits: limits).readPrimitive(kind, as: T.self, at: &pos, depth: 0)
+            } else {
+                let state = DecoderState(buffer: buffer, limits: limits, userInfo: userInfo, lazyEntry: lazyEntry)
+                defer { state.buffer = UnsafeBufferPointer(start: nil, count: 0) }
+                value = try state.decodeValue(T.self, at: &pos, depth: 0)
+            }
             guard pos == buffer.count else {
                 throw WireError.trailingBytes(count: buffer.count - pos, offset: pos)
             }

@@ -27,6 +27,12 @@ public struct BinaryEncoder: Sendable {
     ///
     /// On error, `writer` is restored to its previous contents.
     public func encode<T: Encodable>(_ value: T, into writer: inout ByteWriter) throws {
+        let kind = PrimitiveKind.of(T.self)
+        if kind != .none {
+            // A single primitive value needs no containers: write it directly (cannot fail).
+            writer.writePrimitive(kind, value)
+            return
+        }
         let state = EncoderState(writer: writer.takeBytesAsWriter(), userInfo: userInfoForEncoders)
         let mark = state.writer.count
         do {

@@ -22,7 +22,7 @@ final class DecoderState {
         return eagerUserInfo
     }
     @exclusivity(unchecked) private var eagerUserInfo: [CodingUserInfoKey: Any]
-    @exclusivity(unchecked) private var lazyEntry: (key: CodingUserInfoKey, value: Any)?
+    @exclusivity(unchecked) private var lazyEntry: (key: CodingUserInfoKey, value: AnyObject)?
     /// The coding path of the value being decoded (a stack maintained by `decodeValue`).
     @exclusivity(unchecked) var codingPath: [any CodingKey] = []
     /// Scratch space (walk stack, container-end memo) reused by `WireScan.skipValue`.
@@ -33,13 +33,17 @@ final class DecoderState {
     @exclusivity(unchecked) var knownEnd = -1
 
     init(buffer: UnsafeBufferPointer<UInt8>, limits: CodecLimits, userInfo: [CodingUserInfoKey: Any],
-         lazyEntry: (key: CodingUserInfoKey, value: Any)? = nil) {
+         lazyEntry: (key: CodingUserInfoKey, value: AnyObject)? = nil) {
         self.buffer = buffer
         self.limits = limits
         self.eagerUserInfo = userInfo
         self.lazyEntry = lazyEntry
         skipScratch = SkipScratch(messageSize: buffer.count)
     }
+
+    /// The scalar reader over the message (a view, free to make).
+    @inline(__always)
+    var scalars: ScalarReader { ScalarReader(buffer: buffer, limits: limits) }
 
     /// Records that the value starting at `start` ends at `end`, so a parent does not have to skip
     /// over it again. Any record is correct: a value's end is a function of the bytes alone.
@@ -82,7 +86,7 @@ final class DecoderState {
     func decodeValue<T: Decodable>(_ type: T.Type, at pos: inout Int, depth: Int) throws -> T {
         let kind = PrimitiveKind.of(T.self)
         if kind != .none {
-            return try readPrimitive(kind, as: T.self, at: &pos, depth: depth)
+            return try scalars.readPrimitive(kind, as: T.self, at: &pos, depth: depth)
         }
         return try decodeComposite(T.self, at: &pos, depth: depth, pathBase: codingPath.count)
     }
@@ -92,7 +96,7 @@ final class DecoderState {
     func decodeValue<T: Decodable, K: CodingKey>(_ type: T.Type, at pos: inout Int, depth: Int, key: K) throws -> T {
         let kind = PrimitiveKind.of(T.self)
         if kind != .none {
-            return try readPrimitive(kind, as: T.self, at: &pos, depth: depth)
+            return try scalars.readPrimitive(kind, as: T.self, at: &pos, depth: depth)
         }
         let pathBase = codingPath.count
         codingPath.append(key)

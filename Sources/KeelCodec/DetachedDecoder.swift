@@ -32,7 +32,7 @@ struct DetachedDecoder: Decoder, SingleValueDecodingContainer {
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 
-    func decodeNil() -> Bool { (try? state.isNil(at: offset)) ?? false }
+    func decodeNil() -> Bool { (try? state.scalars.isNil(at: offset)) ?? false }
     func decode(_ type: Bool.Type) throws -> Bool { try withSlot { try $0.decode(type) } }
     func decode(_ type: String.Type) throws -> String { try withSlot { try $0.decode(type) } }
     func decode(_ type: Double.Type) throws -> Double { try withSlot { try $0.decode(type) } }

@@ -36,22 +36,22 @@ struct KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// Decodes a scalar with `read`.
     @inline(__always)
-    private func scalar<R>(_ key: Key, _ read: (DecoderState, inout Int) throws -> R) throws -> R {
+    private func scalar<R>(_ key: Key, _ read: (ScalarReader, inout Int) throws -> R) throws -> R {
         var pos = try valueStart(key)
-        return try read(state, &pos)
+        return try read(state.scalars, &pos)
     }
 
     /// Decodes a scalar with `read`, or returns `nil` if the key is absent or its value is `nil`.
     @inline(__always)
-    func scalarIfPresent<R>(_ key: Key, _ read: (DecoderState, inout Int) throws -> R) throws -> R? {
-        guard var pos = index.valueStart(of: key.stringValue), try !state.isNil(at: pos) else {
+    func scalarIfPresent<R>(_ key: Key, _ read: (ScalarReader, inout Int) throws -> R) throws -> R? {
+        guard var pos = index.valueStart(of: key.stringValue), try !state.scalars.isNil(at: pos) else {
             return nil
         }
-        return try read(state, &pos)
+        return try read(state.scalars, &pos)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        try state.isNil(at: try valueStart(key))
+        try state.scalars.isNil(at: try valueStart(key))
     }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try scalar(key) { try $0.readBool(at: &$1) } }
@@ -74,7 +74,7 @@ struct KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        guard let pos = index.valueStart(of: key.stringValue), try !state.isNil(at: pos) else {
+        guard let pos = index.valueStart(of: key.stringValue), try !state.scalars.isNil(at: pos) else {
             return nil
         }
         return try decodeValue(T.self, at: pos, key: key)
@@ -85,7 +85,7 @@ struct KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
         var cursor = pos
         let kind = PrimitiveKind.of(T.self)
         if kind != .none {
-            return try state.readPrimitive(kind, as: T.self, at: &cursor, depth: index.depth)
+            return try state.scalars.readPrimitive(kind, as: T.self, at: &cursor, depth: index.depth)
         }
         let state = self.state
         let depth = index.depth

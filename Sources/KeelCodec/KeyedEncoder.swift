@@ -13,27 +13,27 @@ struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
         try state.beginElement(frame: frame, slotStart: slotStart, key: key.stringValue)
     }
 
-    mutating func encodeNil(forKey key: Key) throws { try begin(key); state.writeNil() }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { try begin(key); state.writeBool(value) }
-    mutating func encode(_ value: String, forKey key: Key) throws { try begin(key); state.writeString(value) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { try begin(key); state.writeDouble(value) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { try begin(key); state.writeFloat(value) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { try begin(key); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { try begin(key); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { try begin(key); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { try begin(key); state.writeSigned(Int64(value)) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { try begin(key); state.writeSigned(value) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { try begin(key); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { try begin(key); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { try begin(key); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { try begin(key); state.writeUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { try begin(key); state.writeUnsigned(value) }
+    mutating func encodeNil(forKey key: Key) throws { try begin(key); state.writer.writeTaggedNil() }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { try begin(key); state.writer.writeTaggedBool(value) }
+    mutating func encode(_ value: String, forKey key: Key) throws { try begin(key); state.writer.writeTaggedString(value) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { try begin(key); state.writer.writeTaggedDouble(value) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try begin(key); state.writer.writeTaggedFloat(value) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { try begin(key); state.writer.writeTaggedSigned(Int64(value)) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { try begin(key); state.writer.writeTaggedSigned(Int64(value)) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { try begin(key); state.writer.writeTaggedSigned(Int64(value)) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { try begin(key); state.writer.writeTaggedSigned(Int64(value)) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { try begin(key); state.writer.writeTaggedSigned(value) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { try begin(key); state.writer.writeTaggedUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { try begin(key); state.writer.writeTaggedUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { try begin(key); state.writer.writeTaggedUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { try begin(key); state.writer.writeTaggedUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { try begin(key); state.writer.writeTaggedUnsigned(value) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         let kind = PrimitiveKind.of(T.self)
         let mark = try state.beginElement(frame: frame, slotStart: slotStart, key: key.stringValue)
         if kind != .none {
-            state.writePrimitive(kind, value)
+            state.writer.writePrimitive(kind, value)
             return
         }
         do {

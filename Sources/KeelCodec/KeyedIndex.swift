@@ -43,8 +43,8 @@ final class KeyedIndex: ManagedBuffer<KeyedHeader, KeyedEntry> {
         state: DecoderState, at offset: Int, depth: Int, basePath: Int, extra: [any CodingKey]
     ) throws(WireError) -> KeyedIndex {
         let buffer = state.buffer
-        let tag = try state.tag(at: offset)
-        guard tag == WireTag.keyed else { throw state.mismatch("keyed container", tag: tag, at: offset) }
+        let tag = try state.scalars.tag(at: offset)
+        guard tag == WireTag.keyed else { throw state.scalars.mismatch("keyed container", tag: tag, at: offset) }
         var pos = offset &+ 1
         let count = try WireScan.containerCount(buffer, &pos, keyed: true, nesting: depth &+ 1, limits: state.limits)
         let header = KeyedHeader(state: state, start: offset, end: pos, depth: depth &+ 1, basePath: basePath, extra: extra)

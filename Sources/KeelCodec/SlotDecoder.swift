@@ -36,15 +36,15 @@ struct SlotDecoder: Decoder, SingleValueDecodingContainer {
     // MARK: - SingleValueDecodingContainer
 
     @inline(__always)
-    private func scalar<R>(_ read: (DecoderState, inout Int) throws -> R) throws -> R {
+    private func scalar<R>(_ read: (ScalarReader, inout Int) throws -> R) throws -> R {
         var pos = offset
-        let value = try read(state, &pos)
+        let value = try read(state.scalars, &pos)
         state.recordEnd(start: offset, end: pos)
         return value
     }
 
     func decodeNil() -> Bool {
-        (try? state.isNil(at: offset)) ?? false
+        (try? state.scalars.isNil(at: offset)) ?? false
     }
 
     func decode(_ type: Bool.Type) throws -> Bool { try scalar { try $0.readBool(at: &$1) } }

@@ -17,8 +17,8 @@ struct UnkeyedDecoder: UnkeyedDecodingContainer {
 
     /// Opens the unkeyed container at `offset`, itself enclosed by `depth` containers.
     init(state: DecoderState, at offset: Int, depth: Int, basePath: Int, extra: [any CodingKey]) throws {
-        let tag = try state.tag(at: offset)
-        guard tag == WireTag.unkeyed else { throw state.mismatch("unkeyed container", tag: tag, at: offset) }
+        let tag = try state.scalars.tag(at: offset)
+        guard tag == WireTag.unkeyed else { throw state.scalars.mismatch("unkeyed container", tag: tag, at: offset) }
         var pos = offset &+ 1
         elementCount = try WireScan.containerCount(
             state.buffer, &pos, keyed: false, nesting: depth &+ 1, limits: state.limits)
@@ -60,16 +60,16 @@ struct UnkeyedDecoder: UnkeyedDecodingContainer {
     }
 
     @inline(__always)
-    private mutating func scalar<R>(_ read: (DecoderState, inout Int) throws -> R) throws -> R {
+    private mutating func scalar<R>(_ read: (ScalarReader, inout Int) throws -> R) throws -> R {
         try checkNotAtEnd(R.self)
-        let value = try read(state, &cursor)
+        let value = try read(state.scalars, &cursor)
         advance()
         return value
     }
 
     mutating func decodeNil() throws -> Bool {
         try checkNotAtEnd(Never?.self)
-        guard try state.readNil(at: &cursor) else { return false }
+        guard try state.scalars.readNil(at: &cursor) else { return false }
         advance()
         return true
     }
@@ -93,7 +93,7 @@ struct UnkeyedDecoder: UnkeyedDecodingContainer {
         try checkNotAtEnd(T.self)
         let kind = PrimitiveKind.of(T.self)
         if kind != .none {
-            let value = try state.readPrimitive(kind, as: T.self, at: &cursor, depth: depth)
+            let value = try state.scalars.readPrimitive(kind, as: T.self, at: &cursor, depth: depth)
             advance()
             return value
         }

@@ -22,7 +22,7 @@ struct UnkeyedEncoder: UnkeyedEncodingContainer, PrimitiveSink {
         let kind = PrimitiveKind.of(T.self)
         let mark = try state.beginElement(frame: frame, slotStart: slotStart, key: nil)
         if kind != .none {
-            state.writePrimitive(kind, value)
+            state.writer.writePrimitive(kind, value)
             return
         }
         do {

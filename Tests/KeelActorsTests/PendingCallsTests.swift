@@ -21,7 +21,7 @@ import Testing
 
     @Test func aConnectionFailureBeforeAttachIsReportedAsItself() async {
         var pending = PendingCalls(resolutionNanos: 1_000_000)
-        pending.reserve(1, endpoint: endpoint, recipient: recipient, target: "delay", deadline: .max / 2, timeoutNanos: 1)
+        pending.reserve(1, recipient: recipient, target: "delay", deadline: .max / 2, timeoutNanos: 1)
         let failed = pending.takeAll(endpoint: endpoint, error: ActorSystemError.connectionClosed(endpoint, reason: "crashed"))
         #expect(failed.isEmpty)  // nothing attached yet: nothing to resume now
         let (attached, outcome) = await attachNow(&pending, 1)
@@ -36,7 +36,7 @@ import Testing
 
     @Test func aCancellationBeforeAttachStaysACancellation() async {
         var pending = PendingCalls(resolutionNanos: 1_000_000)
-        pending.reserve(2, endpoint: endpoint, recipient: recipient, target: "delay", deadline: .max / 2, timeoutNanos: 1)
+        pending.reserve(2, recipient: recipient, target: "delay", deadline: .max / 2, timeoutNanos: 1)
         #expect(pending.take(2, outcome: .failure(CancellationError())) == nil)
         // A later failure does not overwrite the first outcome.
         _ = pending.takeAll(endpoint: endpoint, error: ActorSystemError.shutDown)

@@ -192,26 +192,28 @@ struct RoundTripTests {
     @Test("a lazily added user-info entry is there when a value asks, beside the eager ones")
     func lazyUserInfo() throws {
         let key = try #require(CodingUserInfoKey(rawValue: "keel.lazy"))
+        final class System {}
         struct Probe: Decodable {
-            var lazy: String?
+            var lazy: System?
             var keys: Int
             init(from decoder: any Decoder) throws {
                 let userInfo = decoder.userInfo
-                lazy = CodingUserInfoKey(rawValue: "keel.lazy").flatMap { userInfo[$0] as? String }
+                lazy = CodingUserInfoKey(rawValue: "keel.lazy").flatMap { userInfo[$0] as? System }
                 keys = userInfo.count
                 _ = try decoder.singleValueContainer().decode(String.self)
             }
         }
+        let system = System()
         let bytes = try BinaryEncoder().encode("x")
-        let probe = try BinaryDecoder(userInfoKey: key, value: "system").decode(Probe.self, from: bytes)
-        #expect(probe.lazy == "system")
+        let probe = try BinaryDecoder(userInfoKey: key, value: system).decode(Probe.self, from: bytes)
+        #expect(probe.lazy === system)
         #expect(probe.keys == 1)
-        var both = BinaryDecoder(userInfoKey: key, value: "system")
+        var both = BinaryDecoder(userInfoKey: key, value: system)
         both.userInfo[try #require(CodingUserInfoKey(rawValue: "keel.eager"))] = 1
         let seenByBoth = try both.decode(Probe.self, from: bytes)
-        #expect(seenByBoth.lazy == "system" && seenByBoth.keys == 2)
+        #expect(seenByBoth.lazy === system && seenByBoth.keys == 2)
         // Values that never read the user info decode the same with or without the entry.
-        #expect(try BinaryDecoder(userInfoKey: key, value: "system").decode([String].self, from: try BinaryEncoder().encode(["a", "b"])) == ["a", "b"])
+        #expect(try BinaryDecoder(userInfoKey: key, value: system).decode([String].self, from: try BinaryEncoder().encode(["a", "b"])) == ["a", "b"])
     }
 
     @Test("coding paths are reported to nested values")

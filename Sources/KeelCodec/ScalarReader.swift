@@ -4,7 +4,18 @@ import FoundationEssentials
 import Foundation
 #endif
 
-extension DecoderState {
+/// Reads the wire format's scalars, strings and byte strings from one message.
+///
+/// A view of the message and its limits, free to make: ``DecoderState`` hands one to its
+/// containers (``DecoderState/scalars``), and ``BinaryDecoder`` uses one on its own for a message
+/// that is a single primitive value — no containers, coding path or user info, so no per-call
+/// state object either (making that object cost more than decoding a small message).
+struct ScalarReader {
+    /// The message. Index 0 is the first byte, so indices are the offsets reported in errors.
+    let buffer: UnsafeBufferPointer<UInt8>
+    /// Limits applied to the message.
+    let limits: CodecLimits
+
     /// The tag byte at `pos`.
     @inline(__always)
     func tag(at pos: Int) throws(WireError) -> UInt8 {
