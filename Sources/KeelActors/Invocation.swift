@@ -29,7 +29,11 @@ public struct KeelInvocationEncoder: DistributedTargetInvocationEncoder {
 
     var arguments = ByteWriter(capacity: 128)
     var argumentCount = 0
-    var genericSubstitutions: [String] = []
+    /// The mangled names of the generic substitutions, in order. The first is kept inline: a call
+    /// through a `@Resolvable` stub records exactly one (the stub type), and an array for it would
+    /// be an allocation per call.
+    private(set) var firstSubstitution: String?
+    private(set) var moreSubstitutions: [String] = []
     let encoder: BinaryEncoder
     let substitutionNames: SubstitutionNames
 
@@ -42,8 +46,15 @@ public struct KeelInvocationEncoder: DistributedTargetInvocationEncoder {
         guard let name = substitutionNames.name(of: T.self) else {
             throw ActorSystemError.serialization("type \(T.self) has no mangled name")
         }
-        genericSubstitutions.append(name)
+        if firstSubstitution == nil {
+            firstSubstitution = name
+        } else {
+            moreSubstitutions.append(name)
+        }
     }
+
+    /// How many generic substitutions were recorded.
+    var substitutionCount: Int { firstSubstitution == nil ? 0 : 1 + moreSubstitutions.count }
 
     public mutating func recordArgument<Value: Codable>(_ argument: RemoteCallArgument<Value>) throws {
         let start = arguments.reserveUInt32()

@@ -48,8 +48,9 @@ extension KeelActorSystem {
         writer.writeUInt64BE(recipient.node.incarnation)
         writer.writeString(recipient.path)
         writer.writeString(target.identifier)
-        writer.writeVarUInt(UInt64(invocation.genericSubstitutions.count))
-        for name in invocation.genericSubstitutions { writer.writeString(name) }
+        writer.writeVarUInt(UInt64(invocation.substitutionCount))
+        if let first = invocation.firstSubstitution { writer.writeString(first) }
+        for name in invocation.moreSubstitutions { writer.writeString(name) }
         writer.writeRaw(invocation.arguments.bytes)
         if writer.count > configuration.maxFrameSize {
             throw ActorSystemError.frameTooLarge(size: writer.count, limit: configuration.maxFrameSize)

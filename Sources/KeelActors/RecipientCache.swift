@@ -22,6 +22,9 @@ struct RecipientCache {
     private var entries: [Entry] = []
     private var nextEviction = 0
 
+    /// How many recipients are remembered.
+    var count: Int { entries.count }
+
     /// Reads a call's recipient path from `reader`; returns it with the actor registered there at
     /// `generation` of the registry, or nil when there is none (`lookup` finds it on a miss).
     mutating func read(_ reader: inout ByteReader, generation: UInt64,

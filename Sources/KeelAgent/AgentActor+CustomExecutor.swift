@@ -144,7 +144,7 @@ extension AgentActor {
         guard let master, let agentID else { return }
         let notice = ExecutorExited(frameworkID: key.frameworkID, agentID: agentID, executorID: key.executorID, status: status)
         let logger = logger
-        Task {
+        callingTask {
             do { try await master.executorExited(notice) } catch {
                 logger.info("could not tell the master an executor ended", ["executor": key, "error": String(describing: error)])
             }
@@ -187,9 +187,9 @@ extension AgentActor {
             return
         }
         let previous = executor.lastCall
-        executors[key]?.lastCall = Task {
+        executors[key]?.lastCall = callingTask {
             await previous?.value
-            do { try await call(stub) } catch { self.executorCallFailed(key, actor: actor, what, error) }
+            do { try await call(stub) } catch { await self.executorCallFailed(key, actor: actor, what, error) }
         }
     }
 

@@ -9,7 +9,7 @@ extension AgentActor {
     /// Starts the registration loop unless it runs already, the agent is registered, or it is shutting down.
     func beginRegistration() {
         guard !shuttingDown, registration == nil, master == nil else { return }
-        registration = Task { await self.registerUntilAdmitted() }
+        registration = callingTask { await self.registerUntilAdmitted() }
     }
 
     /// What the agent advertises: detected resources overridden by configured ones, and the configured attributes.

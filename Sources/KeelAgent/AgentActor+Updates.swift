@@ -35,7 +35,7 @@ extension AgentActor {
         deliveries[key]?.cancel()
         deliveries[key] = nil
         guard let master, let sender = updateSender, let uuid = head.status.uuid else { return }
-        deliveries[key] = Task { await self.deliver(key, uuid: uuid, master: master, sender: sender) }
+        deliveries[key] = callingTask { await self.deliver(key, uuid: uuid, master: master, sender: sender) }
     }
 
     private func deliver(_ key: TaskKey, uuid: StatusUpdateID, master: $MasterService,
@@ -104,7 +104,7 @@ extension AgentActor {
                                 message: "agent \(agentID) does not know task \(key.taskID)", source: .agent,
                                 agentID: agentID, timestamp: clock.now())
         let update = StatusUpdate(frameworkID: key.frameworkID, status: status, latestState: .lost)
-        Task { try? await master.statusUpdates([update], from: agentID) }
+        callingTask { try? await master.statusUpdates([update], from: agentID) }
     }
 }
 

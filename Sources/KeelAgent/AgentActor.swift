@@ -57,6 +57,15 @@ public distributed actor AgentActor: AgentService {
         actorSystem.loop.serialExecutor.asUnownedSerialExecutor()
     }
 
+    /// Starts a task for work that calls other nodes (the master, executors). It prefers this node's event loop, so
+    /// each call is encoded, sent and resumed on the loop thread; a plain `Task` here would hop to the global pool and
+    /// back around every call (measured with `keel-bench rpc`'s echo calls: about 13 µs per round trip this way, 28 µs
+    /// from a plain task of an actor on the loop).
+    @discardableResult
+    nonisolated func callingTask(_ operation: sending @escaping () async -> Void) -> Task<Void, Never> {
+        Task(executorPreference: actorSystem.loop, operation: operation)
+    }
+
     /// An agent. `containerizer` defaults to the one ``AgentConfiguration/isolation`` selects (Linux or POSIX) under
     /// ``AgentConfiguration/workDirectory``.
     public init(actorSystem: KeelActorSystem, configuration: AgentConfiguration,
@@ -274,7 +283,7 @@ public distributed actor AgentActor: AgentService {
 
     public distributed func sendExecutorMessage(_ message: FrameworkMessage) async throws {
         guard let master else { return }
-        Task { try? await master.sendExecutorMessage(message) }
+        callingTask { try? await master.sendExecutorMessage(message) }
     }
 
     // MARK: Admission

@@ -149,3 +149,88 @@ struct EventLoopTests {
         await loop.waitForShutdown()
     }
 }
+
+@Suite("TCP transport: writes from the loop")
+struct TCPDirectWriteTests {
+    /// Accepts one connection and collects the length-prefixed frames it carries (on its own thread).
+    final class FrameCollector: Sendable {
+        let listener: Int32
+        let port: Int
+        let frames = Mutex<[[UInt8]]>([])
+
+        init() {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            Glibc.listen(fd, 1)
+            var bound = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+            listener = fd
+            port = Int(UInt16(bigEndian: bound.sin_port))
+            Thread { [self] in
+                let client = accept(listener, nil, nil)
+                var pending: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 1 << 16)
+                while true {
+                    let count = read(client, &chunk, chunk.count)
+                    if count <= 0 { break }
+                    pending.append(contentsOf: chunk[0..<count])
+                    while pending.count >= 4 {
+                        let size = Int(pending[0]) << 24 | Int(pending[1]) << 16 | Int(pending[2]) << 8 | Int(pending[3])
+                        guard pending.count >= 4 + size else { break }
+                        let frame = Array(pending[4..<(4 + size)])
+                        pending.removeFirst(4 + size)
+                        frames.withLock { $0.append(frame) }
+                    }
+                }
+                close(client)
+                close(listener)
+            }.start()
+        }
+    }
+
+    /// The loop writes a lone frame at once, from the sender's buffer: with its length already in place (the
+    /// actor system's frames) in one `send`, without it in one `sendmsg`. A frame larger than the socket takes
+    /// leaves a remainder that must go out before anything sent after it.
+    @Test func framesSentByLoopJobsArriveWholeAndInOrder() async throws {
+        let loop = try EventLoop(name: "direct-writes", busyPoll: .microseconds(50))
+        let recorder = EventRecorder()
+        let collector = FrameCollector()
+        let transport = TCPTransport(maxOutboundBytes: 64 << 20)
+        let connection = transport.connect(to: Endpoint(host: "127.0.0.1", port: collector.port), context: TransportContext(loop: loop, maxFrameSize: 8 << 20, delegate: recorder))
+        try await withDeadline(5, "connect") { while recorder.connected.withLock({ $0 }) == 0 { try Task.checkCancellation(); await Task.yield() } }
+        var payloads: [[UInt8]] = []
+        for (index, size) in [1, 60, 4 << 20, 7, 1000, 3].enumerated() {
+            payloads.append((0..<size).map { UInt8(truncatingIfNeeded: $0 &+ index) })
+        }
+        for (index, payload) in payloads.enumerated() {
+            var frame = [UInt8](repeating: 0, count: FrameBuffer.headerSize) + payload
+            if index % 2 == 0 {
+                frame[0] = UInt8(truncatingIfNeeded: payload.count >> 24)
+                frame[1] = UInt8(truncatingIfNeeded: payload.count >> 16)
+                frame[2] = UInt8(truncatingIfNeeded: payload.count >> 8)
+                frame[3] = UInt8(truncatingIfNeeded: payload.count)
+            }
+            let toSend = frame
+            // Each send is the only job the loop runs: the path that writes at once.
+            await Task(executorPreference: loop) { connection.send(toSend) }.value
+        }
+        let expected = payloads.count
+        let received = try await withDeadline(20, "all frames") {
+            while true {
+                let frames = collector.frames.withLock { $0 }
+                if frames.count == expected { return frames }
+                try Task.checkCancellation()
+                await Task.yield()
+            }
+        }
+        #expect(received == payloads)
+        #expect(recorder.closedReasons.withLock { $0 }.isEmpty)
+        connection.close(reason: "test over")
+        loop.shutdown()
+        await loop.waitForShutdown()
+    }
+}

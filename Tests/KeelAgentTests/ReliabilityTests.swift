@@ -16,7 +16,10 @@ struct ReliabilityTests {
     }
 
     @Test func unacknowledgedUpdateIsRetriedAndTheNextIsHeld() async throws {
-        let cluster = try await Cluster(autoAcknowledge: false) { $0.statusUpdateRetryInitial = .milliseconds(20) }
+        let cluster = try await Cluster(autoAcknowledge: false) {
+            $0.statusUpdateRetryInitial = .milliseconds(20)
+            $0.statusUpdateRetryMax = .milliseconds(100)
+        }
         defer { Task { await cluster.stop() } }
         try await awaitRegistration(cluster)
         try await cluster.run(try cluster.task("held", .argv(["/bin/true"])))
@@ -33,7 +36,15 @@ struct ReliabilityTests {
             try await master.acknowledge(frameworkID: FrameworkID("fw-1"), taskID: TaskID("held"),
                                          uuid: StatusUpdateID(high: 1, low: 2))
         }
-        let stillHead = try await cluster.nextUpdate("held", "a retry")
+        // Retries keep carrying the head, also once the task has finished (each reports the latest state). How soon
+        // the agent sees the exit depends on the machine's load: wait for a retry that reports it, not for a time.
+        var stillHead = try await cluster.nextUpdate("held", "a retry")
+        var retries = 1
+        while stillHead.latestState != .finished && retries < 200 {
+            #expect(stillHead.status.uuid == first.status.uuid)
+            stillHead = try await cluster.nextUpdate("held", "a retry reporting the task finished")
+            retries += 1
+        }
         #expect(stillHead.status.uuid == first.status.uuid)
         #expect(stillHead.latestState == .finished)
         try await cluster.acknowledge(first)

@@ -23,6 +23,22 @@ struct RoundTripTests {
         #expect(try roundTrip(Data()) == Data())
     }
 
+    @Test("a top-level primitive is written exactly as inside a container, and read back")
+    func topLevelPrimitivesMatchContainedOnes() throws {
+        // Top-level primitives take a direct path (no per-call state); containers write theirs through the state.
+        struct Box<T: Codable & Equatable>: Codable, Equatable { var v: T }
+        func check<T: Codable & Equatable>(_ value: T) throws {
+            let alone = try BinaryEncoder().encode(value)
+            let boxed = try BinaryEncoder().encode(Box(v: value))
+            #expect(Array(boxed.dropFirst(4)) == alone, "\(T.self)")  // [keyed tag, count 1, key length 1, "v", value]
+            #expect(try BinaryDecoder().decode(T.self, from: alone) == value)
+            #expect(try BinaryDecoder().decode(Box<T>.self, from: boxed) == Box(v: value))
+        }
+        try check("keel"); try check(-5); try check(Int64.min); try check(UInt64.max); try check(UInt8(200))
+        try check(Int16(-300)); try check(UInt32(70_000)); try check(true); try check(2.5); try check(Float(1.25))
+        try check([UInt8](repeating: 7, count: 300)); try check(Data([1, 2, 3])); try check(["k": "v"])
+    }
+
     @Test("special floating-point values keep their bit patterns", arguments: [
         0.0, -0.0, .infinity, -.infinity, .nan, -Double.nan, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .pi,
     ])
