@@ -14,6 +14,23 @@ final class EventRecorder: TransportDelegate {
     func transport(closed connection: any TransportConnection, reason: String) { closedReasons.withLock { $0.append(reason) } }
 }
 
+/// A socket listening on an ephemeral loopback port (with a small receive buffer if asked), and the port.
+func listeningSocket(receiveBuffer: Int32? = nil) -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    if var size = receiveBuffer {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    Glibc.listen(fd, 1)
+    var bound = sockaddr_in()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return (fd, Int(UInt16(bigEndian: bound.sin_port)))
+}
+
 @Suite("TCP transport")
 struct TCPTransportTests {
     /// A listening socket with a tiny receive buffer that reads nothing until told to.
@@ -23,19 +40,7 @@ struct TCPTransportTests {
         let startedReading = Atomic<Bool>(false)
 
         init() {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var small: Int32 = 4096
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            Glibc.listen(fd, 1)
-            var bound = sockaddr_in()
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-            listener = fd
-            port = Int(UInt16(bigEndian: bound.sin_port))
+            (listener, port) = listeningSocket(receiveBuffer: 4096)
         }
 
         /// Accepts, waits for `start` to return, then drains until `done` (all on its own thread).
@@ -159,17 +164,7 @@ struct TCPDirectWriteTests {
         let frames = Mutex<[[UInt8]]>([])
 
         init() {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            Glibc.listen(fd, 1)
-            var bound = sockaddr_in()
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-            listener = fd
-            port = Int(UInt16(bigEndian: bound.sin_port))
+            (listener, port) = listeningSocket()
             Thread { [self] in
                 let client = accept(listener, nil, nil)
                 var pending: [UInt8] = []
