@@ -140,7 +140,7 @@ public struct KeelResultHandler: DistributedTargetInvocationResultHandler {
     /// ``onReturn(value:)`` for callers that know the type is `Encodable`: the entry point of the
     /// protocol's ad-hoc requirement looks the conformances up at run time on every call.
     func sendValue<Success: Encodable>(_ value: Success) async throws {
-        var writer = Frames.replyHeader(callID: callID, status: .value, capacity: 64)
+        var writer = Frames.replyHeader(callID: callID, status: .value, capacity: 128)
         let start = writer.reserveUInt32()
         do {
             try system.encoder.encode(value, into: &writer)
