@@ -57,16 +57,28 @@ func startFloorServer() -> Int {
             var one: Int32 = 1
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            guard readFully(client, &buffer, count: 1, spin: false) else { close(client); continue }
+            // Each read takes whatever has arrived (one `recv` for a whole message, as Keel's loop reads).
+            var have = 0
+            guard readFully(client, &buffer, count: 1, have: &have, spin: false) else { close(client); continue }
             let spin = buffer[0] == UInt8(ascii: "S") || buffer[0] == UInt8(ascii: "Q")
             let yieldEvery = buffer[0] == UInt8(ascii: "Q") ? 4 : 1
+            // The first message may have come with the mode byte.
+            if have > 1 {
+                let rest = have - 1
+                buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + 1, byteCount: rest) }
+            }
+            have -= 1
             serve: while true {
-                guard readFully(client, &buffer, count: 4, spin: spin, yieldEvery: yieldEvery) else { break serve }
+                guard readFully(client, &buffer, count: 4, have: &have, spin: spin, yieldEvery: yieldEvery) else { break serve }
                 let size = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
-                guard size <= buffer.count - 4, readFully(client, &buffer, count: size, offset: 4, spin: spin, yieldEvery: yieldEvery) else { break serve }
                 let total = 4 + size
+                guard total <= buffer.count, readFully(client, &buffer, count: total, have: &have, spin: spin, yieldEvery: yieldEvery) else { break serve }
                 let written = buffer.withUnsafeBytes { write(client, $0.baseAddress, total) }
                 if written != total { break serve }
+                if have > total {
+                    buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + total, byteCount: have - total) }
+                }
+                have -= total
             }
             close(client)
         }
@@ -75,17 +87,18 @@ func startFloorServer() -> Int {
     return Int(UInt16(bigEndian: bound.sin_port))
 }
 
-/// Reads exactly `count` bytes; with `spin`, polls without sleeping for up to 50 µs first,
-/// yielding the CPU after every `yieldEvery`-th empty read.
-func readFully(_ fd: Int32, _ buffer: inout [UInt8], count: Int, offset: Int = 0, spin: Bool, yieldEvery: Int = 1) -> Bool {
-    var done = 0
+/// Reads until the first `count` bytes of `buffer` are filled (`have` of them already are), taking
+/// whatever else has arrived too (`have` ends up ≥ `count`); with `spin`, polls without sleeping for
+/// up to 50 µs first, yielding the CPU after every `yieldEvery`-th empty read.
+func readFully(_ fd: Int32, _ buffer: inout [UInt8], count: Int, have: inout Int, spin: Bool, yieldEvery: Int = 1) -> Bool {
     var spinStart: UInt64 = 0
     var spins = 0
-    while done < count {
-        let wanted = count - done
-        let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + offset + done, wanted, spin ? Int32(MSG_DONTWAIT) : 0) }
+    while have < count {
+        let room = buffer.count - have
+        let filled = have
+        let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + filled, room, spin ? Int32(MSG_DONTWAIT) : 0) }
         if got > 0 {
-            done += got
+            have += got
             spinStart = 0
             continue
         }
