@@ -351,8 +351,10 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             // After sleeping, `now` is stale by the whole sleep: read the clock again.
             if active && busyPollNanos > 0 { lastActivity = timeout != 0 ? MonotonicClock.nanoseconds() : now }
         }
-        // Drain what was queued before shutdown so no continuation is left hanging.
-        runQueued()
+        // Drain what was queued before shutdown so no continuation is left hanging — also what those
+        // jobs queue in turn (one round runs a bounded number), though not forever.
+        var rounds = 0
+        while runQueued() && rounds < 1_000 { rounds += 1 }
         drainAfterIteration()
         let remaining = handlers.withLock { table -> [Int32] in defer { table.removeAll() }; return Array(table.keys) }
         for fd in remaining { close(fd) }
