@@ -424,6 +424,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// How many of its own jobs the loop runs per round before it looks at I/O again.
     private static let localJobsPerRound = 256
 
+    /// How many of its own jobs the loop runs, within a round, between flushes of coalesced writes.
+    private static let jobsPerFlush = 32
+
     /// Runs a batch taken from the shared queue, in order.
     private func runSharedJobs(_ jobs: [(job: UnownedJob, isolated: Bool)]) {
         if jobs.isEmpty { return }
@@ -440,12 +443,21 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private func runLocalJobs(budget: inout Int) {
         if !progress.hasLocalJobs { return }
         progress.inJob = true
+        var sinceFlush = 0
         while progress.hasLocalJobs && budget > 0 {
             let entry = progress.localJobs[progress.localHead]
             progress.localHead += 1
             budget -= 1
             progress.jobsAfterThis = progress.localJobs.count - progress.localHead
             run(entry)
+            // A long batch (a burst of calls read at once) writes what it has so far every so often
+            // rather than only at the end: the peer starts on the first replies while this side
+            // works on the rest, instead of both idling in turn (and falling asleep past the busy-poll).
+            sinceFlush += 1
+            if sinceFlush == Self.jobsPerFlush {
+                sinceFlush = 0
+                drainAfterIteration()
+            }
         }
         progress.inJob = false
         if !progress.hasLocalJobs {

@@ -73,7 +73,7 @@ public struct KeelInvocationEncoder: DistributedTargetInvocationEncoder {
 }
 
 /// Decodes a received call's arguments for the target's thunk.
-public struct KeelInvocationDecoder: DistributedTargetInvocationDecoder {
+public struct KeelInvocationDecoder: DistributedTargetInvocationDecoder, Sendable {
     public typealias SerializationRequirement = any Codable
 
     var reader: ByteReader
@@ -116,7 +116,7 @@ public struct KeelInvocationDecoder: DistributedTargetInvocationDecoder {
 }
 
 /// Sends the outcome of a received call back to the caller on the connection it came from.
-public struct KeelResultHandler: DistributedTargetInvocationResultHandler {
+public struct KeelResultHandler: DistributedTargetInvocationResultHandler, Sendable {
     public typealias SerializationRequirement = any Codable
 
     let callID: UInt64
@@ -134,32 +134,42 @@ public struct KeelResultHandler: DistributedTargetInvocationResultHandler {
     }
 
     public func onReturn<Success: Codable>(value: Success) async throws {
-        try await sendValue(value)
+        sendValue(value)
     }
 
     /// ``onReturn(value:)`` for callers that know the type is `Encodable`: the entry point of the
     /// protocol's ad-hoc requirement looks the conformances up at run time on every call.
-    func sendValue<Success: Encodable>(_ value: Success) async throws {
+    func sendValue<Success: Encodable>(_ value: Success) {
         var writer = Frames.replyHeader(callID: callID, status: .value, capacity: 128)
         let start = writer.reserveUInt32()
         do {
             try system.encoder.encode(value, into: &writer)
         } catch {
-            return try await onThrow(error: ActorSystemError.serialization("result of type \(Success.self): \(error)"))
+            return sendError(ActorSystemError.serialization("result of type \(Success.self): \(error)"))
         }
         writer.patchUInt32BE(UInt32(truncatingIfNeeded: writer.count - start - 4), at: start)
         if writer.count > system.configuration.maxFrameSize {
-            return try await onThrow(error: ActorSystemError.frameTooLarge(size: writer.count, limit: system.configuration.maxFrameSize))
+            return sendError(ActorSystemError.frameTooLarge(size: writer.count, limit: system.configuration.maxFrameSize))
         }
         deliver(Frames.finish(&writer))
     }
 
     public func onReturnVoid() async throws {
+        sendVoid()
+    }
+
+    public func onThrow<Err: Error>(error: Err) async throws {
+        sendError(error)
+    }
+
+    /// ``onReturnVoid()`` without an `async` hop: the reply is built and handed to the connection.
+    func sendVoid() {
         var writer = Frames.replyHeader(callID: callID, status: .void, capacity: 16)
         deliver(Frames.finish(&writer))
     }
 
-    public func onThrow<Err: Error>(error: Err) async throws {
+    /// ``onThrow(error:)`` without an `async` hop.
+    func sendError(_ error: any Error) {
         deliver(system.errorReply(callID: callID, error: error))
     }
 }

@@ -59,12 +59,12 @@ extension KeelActorSystem {
         // One routing lookup serves backpressure (a connection with a large unsent backlog makes new
         // callers wait for it to drain) and, while the connection stays up, the send below.
         var directLink: Link?
-        if localEntry == nil, case .established(let link, let node)? = routes.withLock({ $0[destination] }),
+        if localEntry == nil, let (link, node) = routes.withLock({ $0.established(destination) }),
            node.incarnation == recipient.node.incarnation {
             if link.connection.isBacklogged { await link.connection.waitForCapacity() }
             directLink = link
         }
-        let timeout = UInt64(max(0, (CallOptions.timeout ?? configuration.callTimeout).nanoseconds))
+        let timeout = CallOptions.timeout.map { UInt64(max(0, $0.nanoseconds)) } ?? callTimeoutNanos
         let deadline = MonotonicClock.nanoseconds() &+ timeout
         pending.withLock {
             $0.reserve(callID, recipient: recipient, target: target.identifier, deadline: deadline, timeoutNanos: timeout)
@@ -113,7 +113,7 @@ extension KeelActorSystem {
                     try await entry.execute(system: self, call: call, decoder: &decoder, handler: handler)
                 } catch {
                     let mapped: any Error = error is ActorSystemError ? error : ActorSystemError.unknownTarget("\(call.name): \(error)")
-                    try? await handler.onThrow(error: mapped)
+                    handler.sendError(mapped)
                 }
             }
         } catch {

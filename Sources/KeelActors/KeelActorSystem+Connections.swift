@@ -248,7 +248,7 @@ extension KeelActorSystem: TransportDelegate {
                 try await entry.execute(system: self, call: call, decoder: &decoder, handler: handler)
             } catch {
                 let mapped: any Error = error is ActorSystemError ? error : ActorSystemError.unknownTarget("\(call.name): \(error)")
-                try? await handler.onThrow(error: mapped)
+                handler.sendError(mapped)
             }
         }
     }

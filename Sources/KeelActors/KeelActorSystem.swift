@@ -30,6 +30,11 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     let logger: Logger
     let transport: any Transport
     let encoder = BinaryEncoder()
+    /// `CodingUserInfoKey.actorSystemKey`, built once: the standard library makes it anew (a lazily
+    /// initialised global and a string) on every access, and every decoder needs it.
+    private let actorSystemUserInfoKey = CodingUserInfoKey.actorSystemKey
+    /// ``ActorSystemConfiguration/callTimeout`` in nanoseconds, converted once rather than per call.
+    let callTimeoutNanos: UInt64
     let substitutionNames = SubstitutionNames()
 
     /// The host peers reach this node at; with ``boundPort``, this node's ``endpoint``.
@@ -40,7 +45,7 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     /// Bumped (under the registry's lock) whenever an actor is registered or resigned, so caches of
     /// registry lookups (``RecipientCache``) know when to look again.
     let registryGeneration = Atomic<UInt64>(0)
-    let routes = Mutex<[Endpoint: Route]>([:])
+    let routes = Mutex(RouteTable())
     let pending: Mutex<PendingCalls>
     let connections: LoopBound<ConnectionTable>
     let watches = Mutex(WatchTable())
@@ -56,6 +61,7 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     /// - Throws: ``SystemError`` when the address cannot be bound.
     public init(_ configuration: ActorSystemConfiguration = ActorSystemConfiguration()) throws {
         self.configuration = configuration
+        self.callTimeoutNanos = UInt64(max(0, configuration.callTimeout.nanoseconds))
         var incarnation: UInt64 = 0
         while incarnation == 0 {
             incarnation = SecureRandom.bytes(8).reduce(0) { $0 << 8 | UInt64($1) }
@@ -178,7 +184,7 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     }
 
     func makeDecoder() -> BinaryDecoder {
-        BinaryDecoder(limits: configuration.codecLimits, userInfoKey: .actorSystemKey, value: self)
+        BinaryDecoder(limits: configuration.codecLimits, userInfoKey: actorSystemUserInfoKey, value: self)
     }
 
     // MARK: Lifecycle
@@ -258,7 +264,11 @@ struct Registry {
 /// A weakly held local actor plus a way to run a call on it with its static type.
 protocol LocalActorEntry: Sendable {
     var actor: (any DistributedActor)? { get }
-    func execute(system: KeelActorSystem, call: CallTarget, decoder: inout KeelInvocationDecoder, handler: KeelResultHandler) async throws
+    /// Runs a call on the actor. `nonisolated(nonsending)`, like the dispatch beneath it, so an incoming call
+    /// runs through it on the task's executor: a plain `async` function switches executors on entry and after
+    /// each call it makes, and with a task executor preference every switch takes the task's status-record lock
+    /// (13 switches per incoming call before, 5 after — the hops into and out of the target actor among them).
+    nonisolated(nonsending) func execute(system: KeelActorSystem, call: CallTarget, decoder: inout KeelInvocationDecoder, handler: KeelResultHandler) async throws
 }
 
 extension LocalActorEntry {
@@ -272,7 +282,7 @@ final class TypedActorEntry<Act: DistributedActor>: LocalActorEntry where Act.ID
 
     var actor: (any DistributedActor)? { instance }
 
-    func execute(system: KeelActorSystem, call: CallTarget, decoder: inout KeelInvocationDecoder, handler: KeelResultHandler) async throws {
+    nonisolated(nonsending) func execute(system: KeelActorSystem, call: CallTarget, decoder: inout KeelInvocationDecoder, handler: KeelResultHandler) async throws {
         guard let instance else {
             throw ActorSystemError.deadLetter(ActorID(node: system.node, path: "?"), reason: "actor deinitialised")
         }

@@ -63,3 +63,30 @@ enum Route {
     /// The last dial failed; calls fail fast until `until` (monotonic ns).
     case backingOff(until: UInt64, failures: Int, reason: String)
 }
+
+/// Every endpoint's ``Route``, plus a one-entry memo of the last established route looked up. A
+/// caller mostly calls the same peer again, and hashing an endpoint (SipHash over its host name)
+/// costs more than the rest of a call's route lookup; comparing it with the memo's is a few
+/// instructions. Every change to the table forgets the memo.
+struct RouteTable: Sequence {
+    private var table: [Endpoint: Route] = [:]
+    private var memo: (endpoint: Endpoint, link: Link, node: NodeID)?
+
+    subscript(endpoint: Endpoint) -> Route? {
+        get { table[endpoint] }
+        set {
+            memo = nil
+            table[endpoint] = newValue
+        }
+    }
+
+    /// The link and peer of `endpoint`'s route when it is established; nil otherwise.
+    mutating func established(_ endpoint: Endpoint) -> (link: Link, node: NodeID)? {
+        if let memo, memo.endpoint == endpoint { return (memo.link, memo.node) }
+        guard case .established(let link, let node)? = table[endpoint] else { return nil }
+        memo = (endpoint, link, node)
+        return (link, node)
+    }
+
+    func makeIterator() -> Dictionary<Endpoint, Route>.Iterator { table.makeIterator() }
+}

@@ -103,7 +103,7 @@ enum TargetDispatch {
     }
 
     /// Runs the target on `actor` with arguments from `decoder`, reporting the outcome to `handler`.
-    static func execute<Act: DistributedActor>(
+    nonisolated(nonsending) static func execute<Act: DistributedActor>(
         on actor: Act, call: CallTarget, decoder: inout KeelInvocationDecoder, handler: KeelResultHandler
     ) async throws {
         let plan: TargetPlan
@@ -113,7 +113,7 @@ enum TargetDispatch {
             plan = try self.plan(target: call.name, substitutionNames: call.genericSubstitutions) { try decoder.decodeGenericSubstitutions() }
             call.plan.withLock { $0 = plan }
         }
-        func run<Result>(_: Result.Type) async throws {
+        nonisolated(nonsending) func run<Result>(_: Result.Type) async throws {
             let buffer = UnsafeMutablePointer<Result>.allocate(capacity: 1)
             defer { buffer.deallocate() }
             do {
@@ -123,22 +123,22 @@ enum TargetDispatch {
                     substitutions: UnsafeRawPointer(plan.substitutions), witnessTables: plan.witnessTables,
                     numWitnessTables: UInt(plan.witnessTableCount))
             } catch {
-                try await handler.onThrow(error: error)
+                handler.sendError(error)
                 return
             }
             // The target initialised the buffer: take the value out so it is released exactly once.
             if plan.returnsVoid {
                 buffer.deinitialize(count: 1)
-                try await handler.onReturnVoid()
+                handler.sendVoid()
             } else if let codable = plan.codableReturnType {
                 // `Result` is `codable` (the plan's return type): view the buffer as that type.
-                func reply<Value: Codable>(_: Value.Type) async throws {
-                    try await handler.sendValue(UnsafeMutableRawPointer(buffer).assumingMemoryBound(to: Value.self).move())
+                func reply<Value: Codable>(_: Value.Type) {
+                    handler.sendValue(UnsafeMutableRawPointer(buffer).assumingMemoryBound(to: Value.self).move())
                 }
-                try await reply(codable)
+                reply(codable)
             } else {
                 buffer.deinitialize(count: 1)
-                try await handler.onThrow(error: ActorSystemError.serialization("result of type \(Result.self) is not Codable"))
+                handler.sendError(ActorSystemError.serialization("result of type \(Result.self) is not Codable"))
             }
         }
         try await run(plan.returnType)

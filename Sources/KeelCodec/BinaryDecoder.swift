@@ -53,7 +53,8 @@ public struct BinaryDecoder {
     /// generic value witnesses, which cost about as much as decoding a small value.)
     public init(limits: CodecLimits = .init(), userInfoKey key: CodingUserInfoKey, value: AnyObject) {
         self.limits = limits
-        self.userInfo = [:]
+        // `Dictionary()`, not `[:]`: the literal goes through `init(dictionaryLiteral:)`, a call per decoder.
+        self.userInfo = Dictionary()
         self.lazyEntry = (key, value)
     }
 

@@ -34,7 +34,7 @@ func parseOptions() -> PeerOptions? {
     return options
 }
 
-/// An echo of length-prefixed messages on its own thread: the physical floor of a round trip.
+/// An echo of length-prefixed messages, a thread per connection: the physical floor of a round trip.
 /// The client's first byte picks how the server waits for data: `B` blocks in `read(2)`; `S` and `Q`
 /// spin on non-blocking reads for up to 50 µs before blocking in `poll(2)`, yielding the CPU after
 /// every empty read (`S`) or every fourth (`Q`, like Keel's event loop busy-poll) — so the floor can
@@ -50,72 +50,66 @@ func startFloorServer() -> Int {
     var bound = sockaddr_in()
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    // One thread per connection: the benchmark keeps a connection per variant open and uses them in turns.
     let thread = Thread {
         while true {
             let client = accept(fd, nil, nil)
             if client < 0 { continue }
-            var one: Int32 = 1
-            setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            // Each read takes whatever has arrived (one `recv` for a whole message, as Keel's loop reads).
-            var have = 0
-            guard readFully(client, &buffer, count: 1, have: &have, spin: false) else { close(client); continue }
-            let spin = buffer[0] == UInt8(ascii: "S") || buffer[0] == UInt8(ascii: "Q")
-            let yieldEvery = buffer[0] == UInt8(ascii: "Q") ? 4 : 1
-            // The first message may have come with the mode byte.
-            if have > 1 {
-                let rest = have - 1
-                buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + 1, byteCount: rest) }
-            }
-            have -= 1
-            serve: while true {
-                guard readFully(client, &buffer, count: 4, have: &have, spin: spin, yieldEvery: yieldEvery) else { break serve }
-                let size = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
-                let total = 4 + size
-                guard total <= buffer.count, readFully(client, &buffer, count: total, have: &have, spin: spin, yieldEvery: yieldEvery) else { break serve }
-                let written = buffer.withUnsafeBytes { write(client, $0.baseAddress, total) }
-                if written != total { break serve }
-                if have > total {
-                    buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + total, byteCount: have - total) }
-                }
-                have -= total
-            }
-            close(client)
+            Thread { serveFloor(client) }.start()
         }
     }
     thread.start()
     return Int(UInt16(bigEndian: bound.sin_port))
 }
 
+/// Serves one floor connection until the client closes it.
+func serveFloor(_ client: Int32) {
+    var one: Int32 = 1
+    setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    // Each read takes whatever has arrived (one `recv` for a whole message, as Keel's loop reads).
+    var have = 0
+    guard readFully(client, &buffer, count: 1, have: &have, spin: false) else { close(client); return }
+    let spin = buffer[0] == UInt8(ascii: "S") || buffer[0] == UInt8(ascii: "Q")
+    let yieldEvery = buffer[0] == UInt8(ascii: "Q") ? 4 : 1
+    // The first message may have come with the mode byte.
+    if have > 1 {
+        let rest = have - 1
+        buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + 1, byteCount: rest) }
+    }
+    have -= 1
+    serve: while true {
+        guard readFully(client, &buffer, count: 4, have: &have, spin: spin, yieldEvery: yieldEvery) else { break serve }
+        let size = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
+        let total = 4 + size
+        guard total <= buffer.count, readFully(client, &buffer, count: total, have: &have, spin: spin, yieldEvery: yieldEvery) else { break serve }
+        let written = buffer.withUnsafeBytes { write(client, $0.baseAddress, total) }
+        if written != total { break serve }
+        if have > total {
+            buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + total, byteCount: have - total) }
+        }
+        have -= total
+    }
+    close(client)
+}
+
 /// Reads until the first `count` bytes of `buffer` are filled (`have` of them already are), taking
 /// whatever else has arrived too (`have` ends up ≥ `count`); with `spin`, polls without sleeping for
 /// up to 50 µs first, yielding the CPU after every `yieldEvery`-th empty read.
 func readFully(_ fd: Int32, _ buffer: inout [UInt8], count: Int, have: inout Int, spin: Bool, yieldEvery: Int = 1) -> Bool {
-    var spinStart: UInt64 = 0
-    var spins = 0
+    var waiter = FloorSpin(yieldEvery: yieldEvery)
     while have < count {
         let room = buffer.count - have
         let filled = have
         let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + filled, room, spin ? Int32(MSG_DONTWAIT) : 0) }
         if got > 0 {
             have += got
-            spinStart = 0
+            waiter.reset()
             continue
         }
         if got == 0 { return false }
         guard spin, errno == EAGAIN || errno == EWOULDBLOCK else { return false }
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let nanos = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-        if spinStart == 0 { spinStart = nanos }
-        if nanos - spinStart < 50_000 {
-            spins += 1
-            if spins % yieldEvery == 0 { sched_yield() }
-        } else {
-            var waiter = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            _ = poll(&waiter, 1, -1)
-            spinStart = 0
-        }
+        waiter.waitAfterEmptyRead(on: fd)
     }
     return true
 }

@@ -11,7 +11,10 @@ import Synchronization
 /// fastest of blocking and two busy-polling variants; (b) sequential calls, p50/p99 round trip, from
 /// a caller on the node's event loop (how Keel's master and agent call: `rtt_*` in the JSON) and
 /// from a plain task on the global pool (`pool_caller_rtt_*`); (c) 64 concurrent callers, calls per
-/// second; (d) the same 64 callers between two nodes in one process over the in-memory transport.
+/// second, as plain tasks (`pipelined_calls_per_s`) and as tasks on the node's loop
+/// (`loop_pipelined_calls_per_s`); (d) the same 64 plain callers between two nodes in one process
+/// over the in-memory transport. The floor's variants and the loop caller run in alternating chunks,
+/// so the round trip and its reference are measured in the same windows of time.
 enum RPCBenchmark {
     static let payloadSize = 64
     static let concurrentCallers = 64
@@ -35,18 +38,29 @@ enum RPCBenchmark {
         let echo = try await system.resolve($EchoService.self, named: "echo", at: Endpoint(host: "127.0.0.1", port: rpcPort))
         let payload = [UInt8](repeating: 0xAB, count: payloadSize)
 
-        let blockingFloor = try floorRoundTrips(port: floorPort, count: sequentialCalls, polling: nil)
-        let spinningBefore = try floorRoundTrips(port: floorPort, count: sequentialCalls, polling: .yieldEveryPoll)
-        let sparseYieldBefore = try floorRoundTrips(port: floorPort, count: sequentialCalls, polling: .yieldEveryFourthPoll)
-        let pooled = try await sequentialRoundTrips(echo, payload: payload, count: sequentialCalls)
-        let onLoop = try await Task(executorPreference: system.loop) {
-            try await sequentialRoundTrips(echo, payload: payload, count: sequentialCalls)
-        }.value
-        let spinningAfter = try floorRoundTrips(port: floorPort, count: sequentialCalls, polling: .yieldEveryPoll)
-        let sparseYieldAfter = try floorRoundTrips(port: floorPort, count: sequentialCalls, polling: .yieldEveryFourthPoll)
+        // The pool caller first, then the floor's three variants and the loop caller in turns, chunk by
+        // chunk: on a shared host the machine's speed drifts over seconds, and measuring the floor and
+        // the round trip in the same windows keeps that drift out of their ratio. Each chunk's first
+        // round trips (threads waking after the previous chunk) are not counted, for every variant alike.
+        let pooled = try await sequentialRoundTrips(echo, payload: payload, count: sequentialCalls, warmUp: 2_000)
+        let rounds = quick ? 5 : 10
+        let chunk = sequentialCalls / rounds
+        let floorClients = try [nil, FloorPolling.yieldEveryPoll, .yieldEveryFourthPoll].map { try FloorClient(port: floorPort, polling: $0) }
+        for client in floorClients { _ = try client.roundTrips(count: 0, warmUp: 2_000) }
+        _ = try await Task(executorPreference: system.loop) { try await sequentialRoundTrips(echo, payload: payload, count: 0, warmUp: 2_000) }.value
+        var floors = [[Double]](repeating: [], count: floorClients.count)
+        var onLoop: [Double] = []
+        for _ in 0..<rounds {
+            for (index, client) in floorClients.enumerated() { floors[index] += try client.roundTrips(count: chunk, warmUp: chunkWarmUp) }
+            onLoop += try await Task(executorPreference: system.loop) {
+                try await sequentialRoundTrips(echo, payload: payload, count: chunk, warmUp: chunkWarmUp)
+            }.value
+        }
+        let blockingFloor = floors[0]
         // The floor is the fastest way a bare socket managed: the stricter reference.
-        let floor = [blockingFloor, spinningBefore, sparseYieldBefore, spinningAfter, sparseYieldAfter].min { Bench.percentile($0, 0.5) < Bench.percentile($1, 0.5) } ?? blockingFloor
+        let floor = floors.min { Bench.percentile($0, 0.5) < Bench.percentile($1, 0.5) } ?? blockingFloor
         let pipelined = try await throughput(echo, payload: payload, seconds: throughputSeconds)
+        let loopPipelined = try await throughput(echo, payload: payload, seconds: throughputSeconds, executor: system.loop)
         await system.shutdown()
 
         let local = try await inProcessThroughput(payload: payload, seconds: throughputSeconds)
@@ -63,7 +77,7 @@ enum RPCBenchmark {
                 ("blocking_floor_rtt_p50_us", Bench.percentile(blockingFloor, 0.5)),
                 ("rtt_p50_us", rttP50), ("rtt_p99_us", rttP99), ("rtt_ratio", rttP50 / floorP50),
                 ("pool_caller_rtt_p50_us", poolP50), ("pool_caller_rtt_p99_us", poolP99), ("pool_caller_rtt_ratio", poolP50 / floorP50),
-                ("pipelined_calls_per_s", pipelined), ("local_calls_per_s", local),
+                ("pipelined_calls_per_s", pipelined), ("loop_pipelined_calls_per_s", loopPipelined), ("local_calls_per_s", local),
             ]))
         } else {
             print("rpc benchmark — \(payloadSize)-byte payload, two processes over loopback TCP")
@@ -71,12 +85,16 @@ enum RPCBenchmark {
             print("  (b) sequential calls (loop caller) p50 \(Bench.format(rttP50)) µs   p99 \(Bench.format(rttP99)) µs   ratio to floor \(Bench.format(rttP50 / floorP50, 2)) (target ≤ 1.5)")
             print("      sequential calls (pool caller) p50 \(Bench.format(poolP50)) µs   p99 \(Bench.format(poolP99)) µs   ratio to floor \(Bench.format(poolP50 / floorP50, 2)) (each reply wakes a pool thread)")
             print("  (c) \(concurrentCallers) concurrent callers           \(Int(pipelined)) calls/s (target ≥ 100,000)")
+            print("      \(concurrentCallers) concurrent loop callers      \(Int(loopPipelined)) calls/s")
             print("  (d) in-process, in-memory transport \(Int(local)) calls/s")
         }
     }
 
-    static func sequentialRoundTrips(_ echo: $EchoService, payload: [UInt8], count: Int) async throws -> [Double] {
-        for _ in 0..<min(2_000, count) { _ = try await echo.echo(payload) }
+    /// Round trips not counted at the start of each interleaved chunk.
+    static let chunkWarmUp = 50
+
+    static func sequentialRoundTrips(_ echo: $EchoService, payload: [UInt8], count: Int, warmUp: Int) async throws -> [Double] {
+        for _ in 0..<warmUp { _ = try await echo.echo(payload) }
         var samples: [Double] = []
         samples.reserveCapacity(count)
         for _ in 0..<count {
@@ -87,17 +105,17 @@ enum RPCBenchmark {
         return samples
     }
 
-    static func throughput(_ echo: $EchoService, payload: [UInt8], seconds: Double) async throws -> Double {
+    static func throughput(_ echo: $EchoService, payload: [UInt8], seconds: Double, executor: (any TaskExecutor)? = nil) async throws -> Double {
         // Warm up the connection and the callers' code paths.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrentCallers { group.addTask { for _ in 0..<200 { _ = try await echo.echo(payload) } } }
+            for _ in 0..<concurrentCallers { group.addTask(executorPreference: executor) { for _ in 0..<200 { _ = try await echo.echo(payload) } } }
             try await group.waitForAll()
         }
         let start = Bench.now()
         let deadline = start + UInt64(seconds * 1e9)
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<concurrentCallers {
-                group.addTask {
+                group.addTask(executorPreference: executor) {
                     var done = 0
                     while Bench.now() < deadline {
                         _ = try await echo.echo(payload)
@@ -139,14 +157,24 @@ enum RPCBenchmark {
         var yieldEvery: Int { self == .yieldEveryPoll ? 1 : 4 }
     }
 
-    /// Round trips of a length-prefixed payload over a socket with TCP_NODELAY. With `polling`,
-    /// both ends poll without sleeping for up to 50 µs before blocking (the trick Keel's loop
-    /// uses); without, they block in `recv`.
-    static func floorRoundTrips(port: Int, count: Int, polling: FloorPolling?) throws -> [Double] {
-        let spin = polling != nil
-        let yieldEvery = polling?.yieldEvery ?? 1
+}
+
+/// One connection to the peer's bare echo server: round trips of a length-prefixed payload over a
+/// socket with TCP_NODELAY — the floor. With `polling`, both ends poll without sleeping for up to
+/// 50 µs before blocking (the trick Keel's loop uses); without, they block in `recv`.
+final class FloorClient {
+    private let fd: Int32
+    private let spin: Bool
+    private let yieldEvery: Int
+    private var message: [UInt8]
+    private var reply: [UInt8]
+
+    init(port: Int, polling: RPCBenchmark.FloorPolling?) throws {
+        spin = polling != nil
+        yieldEvery = polling?.yieldEvery ?? 1
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
+        guard fd >= 0 else { throw BenchError("floor socket failed") }
+        self.fd = fd
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
@@ -156,39 +184,20 @@ enum RPCBenchmark {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw BenchError("floor connect failed") }
-        var mode = [polling?.modeByte ?? UInt8(ascii: "B")]
-        guard write(fd, &mode, 1) == 1 else { throw BenchError("floor write failed") }
-        var message = [UInt8](repeating: 0xAB, count: 4 + payloadSize)
+        let payloadSize = RPCBenchmark.payloadSize
+        message = [UInt8](repeating: 0xAB, count: 4 + payloadSize)
         message[0] = 0; message[1] = 0; message[2] = UInt8(payloadSize >> 8); message[3] = UInt8(payloadSize & 0xFF)
-        var reply = [UInt8](repeating: 0, count: message.count)
-        func roundTrip() throws {
-            let written = message.withUnsafeBytes { write(fd, $0.baseAddress, message.count) }
-            guard written == message.count else { throw BenchError("floor write failed") }
-            var got = 0
-            var spinStart: UInt64 = 0
-            var spins = 0
-            while got < reply.count {
-                let wanted = reply.count - got
-                let n = reply.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, wanted, spin ? Int32(MSG_DONTWAIT) : 0) }
-                if n > 0 {
-                    got += n
-                    continue
-                }
-                guard n < 0, spin, errno == EAGAIN || errno == EWOULDBLOCK else { throw BenchError("floor read failed") }
-                let now = Bench.now()
-                if spinStart == 0 { spinStart = now }
-                if now - spinStart < 50_000 {
-                    spins += 1
-                    if spins % yieldEvery == 0 { sched_yield() }
-                } else {
-                    var waiter = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                    _ = poll(&waiter, 1, -1)
-                    spinStart = 0
-                }
-            }
-        }
-        for _ in 0..<min(2_000, count) { try roundTrip() }
+        reply = [UInt8](repeating: 0, count: message.count)
+        guard connected == 0 else { close(fd); throw BenchError("floor connect failed") }
+        var mode = [polling?.modeByte ?? UInt8(ascii: "B")]
+        guard write(fd, &mode, 1) == 1 else { close(fd); throw BenchError("floor write failed") }
+    }
+
+    deinit { close(fd) }
+
+    /// `count` timed round trips (µs) after `warmUp` untimed ones.
+    func roundTrips(count: Int, warmUp: Int) throws -> [Double] {
+        for _ in 0..<warmUp { try roundTrip() }
         var samples: [Double] = []
         samples.reserveCapacity(count)
         for _ in 0..<count {
@@ -197,6 +206,25 @@ enum RPCBenchmark {
             samples.append(Double(Bench.now() - start) / 1_000)
         }
         return samples
+    }
+
+    private func roundTrip() throws {
+        let written = message.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == message.count else { throw BenchError("floor write failed") }
+        var got = 0
+        var waiter = FloorSpin(yieldEvery: yieldEvery)
+        while got < reply.count {
+            let wanted = reply.count - got
+            let offset = got
+            let n = reply.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + offset, wanted, spin ? Int32(MSG_DONTWAIT) : 0) }
+            if n > 0 {
+                got += n
+                waiter.reset()
+                continue
+            }
+            guard n < 0, spin, errno == EAGAIN || errno == EWOULDBLOCK else { throw BenchError("floor read failed") }
+            waiter.waitAfterEmptyRead(on: fd)
+        }
     }
 }
 

@@ -120,8 +120,11 @@ struct CallTests {
     @Test(arguments: TransportKind.allCases)
     func perPairOrderingOfTenThousandConcurrentMessages(_ kind: TransportKind) async throws {
         let cluster = TestCluster(kind)
-        let (server, actor) = try cluster.echoNode("server")
-        let clients = try (0..<2).map { try cluster.node("client\($0)") }
+        // Not a heartbeat test: 10,000 calls in flight, with the whole suite sharing two cores, can
+        // keep a loop from sending its pings for longer than the tests' usual 2 s timeout.
+        let patient: (inout ActorSystemConfiguration) -> Void = { $0.heartbeatTimeout = .seconds(30) }
+        let (server, actor) = try cluster.echoNode("server", patient)
+        let clients = try (0..<2).map { try cluster.node("client\($0)", patient) }
         let senders = 10, perSender = 1_000
         try await withThrowingTaskGroup(of: Void.self) { group in
             for sender in 0..<senders {

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import KeelActors
+@testable import KeelActors
 import Synchronization
 import Testing
 
@@ -150,6 +150,34 @@ struct EventLoopTests {
         }
         for task in tasks { #expect(await task.value) }
         #expect(seen.order.withLock { $0 } == Array(0..<1_000))
+        loop.shutdown()
+        await loop.waitForShutdown()
+    }
+
+    /// Writes coalesced during a long batch of the loop's own jobs (a burst of calls read at once)
+    /// go out every few dozen jobs, not only when the whole batch is done: the peer can start on the
+    /// first replies meanwhile.
+    @Test func aLongBatchOfLoopJobsFlushesCoalescedWritesAsItGoes() async throws {
+        let loop = try EventLoop(name: "flushes")
+        final class Log: Sendable { let events = Mutex<[String]>([]) }
+        let log = Log()
+        let done = AsyncStream<Void>.makeStream()
+        let jobs = 200
+        loop.execute {
+            // Stands for a connection's flush, registered by the first frame of the batch.
+            loop.runAfterIteration { log.events.withLock { $0.append("flush") } }
+            for index in 0..<jobs {
+                Task(executorPreference: loop) {
+                    log.events.withLock { $0.append("job") }
+                    if index == jobs - 1 { done.continuation.yield() }
+                }
+            }
+        }
+        for await _ in done.stream { break }
+        let events = log.events.withLock { $0 }
+        #expect(events.filter { $0 == "job" }.count == jobs)
+        let flushedAfter = try #require(events.firstIndex(of: "flush"))
+        #expect(flushedAfter > 0 && flushedAfter <= 32, "the flush ran after \(flushedAfter) of \(jobs) jobs")
         loop.shutdown()
         await loop.waitForShutdown()
     }

@@ -76,7 +76,7 @@ struct WatchTests {
         }
         let started = ContinuousClock.now
         cluster.network.partition([server.endpoint])
-        let termination = try await withDeadline(5, "heartbeat timeout") { () -> ActorTermination? in
+        let termination = try await withDeadline(30, "heartbeat timeout") { () -> ActorTermination? in
             for await event in events.stream { return event }
             return nil
         }
@@ -88,9 +88,10 @@ struct WatchTests {
         #expect(reason.contains("heartbeat timeout"))
         // Configured timeout 500 ms, counted from the last frame (pings every 50 ms, checks every 10 ms).
         // The reason above proves the heartbeat fired; the upper bound is loose because the whole suite shares two
-        // cores with the containerizer tests (3.5 s was seen under that load).
+        // cores with the containerizer tests (3.5 s was seen under that load on one host, 7.6 and 15 s on a slower
+        // one, where a loop that finds itself stalled restarts its peers' liveness clocks, by design).
         #expect(elapsed >= .milliseconds(400))
-        #expect(elapsed < .seconds(6))
+        #expect(elapsed < .seconds(30))
         // After healing, calls work again over a fresh connection.
         cluster.network.heal()
         #expect(try await eventually { try await echo.greet("healed") } == "hello, healed")

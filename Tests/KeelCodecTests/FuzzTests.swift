@@ -58,11 +58,19 @@ struct FuzzTests {
         }
     }
 
+    /// Lets the other tests' tasks run every few hundred iterations: the suite runs tests concurrently
+    /// on the two threads of the cooperative pool, and seconds of uninterrupted decoding on both would
+    /// stall every test waiting for a timer or a reply (heartbeat and deadline checks then misfire).
+    static func yieldNowAndThen(_ iteration: Int) async {
+        if iteration % 256 == 255 { await Task.yield() }
+    }
+
     @Test("random bytes")
-    func randomBytes() {
+    func randomBytes() async {
         var rng = SplitMix64(seed: Self.seed)
         let tags: [UInt8] = Array(0...12)
-        for _ in 0..<Self.iterations {
+        for iteration in 0..<Self.iterations {
+            await Self.yieldNowAndThen(iteration)
             let length = Int.random(in: 0...48, using: &rng)
             var bytes = [UInt8](repeating: 0, count: length)
             for index in bytes.indices {
@@ -74,10 +82,11 @@ struct FuzzTests {
     }
 
     @Test("mutations of valid encodings")
-    func mutations() throws {
+    func mutations() async throws {
         var rng = SplitMix64(seed: Self.seed ^ 0xA5A5)
         let corpus = try Self.corpus()
-        for _ in 0..<Self.iterations {
+        for iteration in 0..<Self.iterations {
+            await Self.yieldNowAndThen(iteration)
             guard var bytes = corpus.randomElement(using: &rng), !bytes.isEmpty else { continue }
             for _ in 0..<Int.random(in: 1...4, using: &rng) {
                 let position = Int.random(in: 0..<bytes.count, using: &rng)
@@ -118,10 +127,11 @@ struct FuzzTests {
     }
 
     @Test("decoded values re-encode to something that decodes to the same value")
-    func reencode() throws {
+    func reencode() async throws {
         var rng = SplitMix64(seed: Self.seed ^ 0x5A5A)
         let corpus = try Self.corpus()
-        for _ in 0..<Self.iterations {
+        for iteration in 0..<Self.iterations {
+            await Self.yieldNowAndThen(iteration)
             guard var bytes = corpus.first else { return }
             let position = Int.random(in: 0..<bytes.count, using: &rng)
             bytes[position] ^= 1 << UInt8.random(in: 0..<8, using: &rng)

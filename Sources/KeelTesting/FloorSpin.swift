@@ -1,0 +1,36 @@
+import Glibc
+
+/// How the benchmark floor's two ends wait after a non-blocking read found nothing: spin for up to
+/// 50 µs, yielding the CPU after every `yieldEvery`-th empty read (as Keel's event loop does after
+/// activity), then block in `poll(2)` until the socket is readable. Shared by the bare-socket echo
+/// server (`keel-actor-peer --floor`) and the benchmark's client, so both ends wait alike.
+public struct FloorSpin {
+    /// How long to spin before blocking.
+    public static let window: UInt64 = 50_000
+    private let yieldEvery: Int
+    private var spinStart: UInt64 = 0
+    private var spins = 0
+
+    /// A waiter that yields after every `yieldEvery`-th empty read (1: after each).
+    public init(yieldEvery: Int) { self.yieldEvery = max(1, yieldEvery) }
+
+    /// Data arrived: the next empty read starts a new spin window.
+    public mutating func reset() { spinStart = 0 }
+
+    /// Called after an empty read on `fd`: returns at once while spinning, or after blocking until
+    /// `fd` is readable once the window is over.
+    public mutating func waitAfterEmptyRead(on fd: Int32) {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let nanos = UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+        if spinStart == 0 { spinStart = nanos }
+        if nanos &- spinStart < Self.window {
+            spins += 1
+            if spins % yieldEvery == 0 { sched_yield() }
+        } else {
+            var waiter = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&waiter, 1, -1)
+            spinStart = 0
+        }
+    }
+}
