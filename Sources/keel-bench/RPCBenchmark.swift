@@ -156,7 +156,6 @@ enum RPCBenchmark {
         var modeByte: UInt8 { self == .yieldEveryPoll ? UInt8(ascii: "S") : UInt8(ascii: "Q") }
         var yieldEvery: Int { self == .yieldEveryPoll ? 1 : 4 }
     }
-
 }
 
 /// One connection to the peer's bare echo server: round trips of a length-prefixed payload over a
@@ -166,15 +165,14 @@ final class FloorClient {
     private let fd: Int32
     private let spin: Bool
     private let yieldEvery: Int
-    private var message: [UInt8]
+    private let message: [UInt8]
     private var reply: [UInt8]
 
     init(port: Int, polling: RPCBenchmark.FloorPolling?) throws {
-        spin = polling != nil
-        yieldEvery = polling?.yieldEvery ?? 1
+        // The socket is set up before any stored property is: a failure closes it here, and `deinit`
+        // (which would close it again) never runs for an object that was not fully initialised.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw BenchError("floor socket failed") }
-        self.fd = fd
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
@@ -184,13 +182,17 @@ final class FloorClient {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        let payloadSize = RPCBenchmark.payloadSize
-        message = [UInt8](repeating: 0xAB, count: 4 + payloadSize)
-        message[0] = 0; message[1] = 0; message[2] = UInt8(payloadSize >> 8); message[3] = UInt8(payloadSize & 0xFF)
-        reply = [UInt8](repeating: 0, count: message.count)
         guard connected == 0 else { close(fd); throw BenchError("floor connect failed") }
         var mode = [polling?.modeByte ?? UInt8(ascii: "B")]
         guard write(fd, &mode, 1) == 1 else { close(fd); throw BenchError("floor write failed") }
+        let payloadSize = RPCBenchmark.payloadSize
+        var message = [UInt8](repeating: 0xAB, count: 4 + payloadSize)
+        message[0] = 0; message[1] = 0; message[2] = UInt8(payloadSize >> 8); message[3] = UInt8(payloadSize & 0xFF)
+        self.fd = fd
+        self.spin = polling != nil
+        self.yieldEvery = polling?.yieldEvery ?? 1
+        self.message = message
+        self.reply = [UInt8](repeating: 0, count: message.count)
     }
 
     deinit { close(fd) }
