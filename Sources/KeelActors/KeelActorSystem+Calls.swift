@@ -81,6 +81,13 @@ extension KeelActorSystem {
                     continuation.resume(returning: ended)
                     return
                 }
+                // A shutdown that began after the check at the top has failed the calls it found (under the
+                // lock just taken, so either it saw this one or this sees its flag) and is stopping the loop:
+                // a route dialled now would never be served, and the call would wait forever.
+                if isShutDown.load(ordering: .acquiring) {
+                    complete(callID, .failure(ActorSystemError.shutDown))
+                    return
+                }
                 if let localEntry {
                     dispatchLocally(frame, callID: callID, entry: localEntry)
                 } else if linkOpen, let directLink {

@@ -117,6 +117,45 @@ struct CallTests {
         await cluster.shutdown()
     }
 
+    /// Calls racing with their own node's shutdown all end, none waits forever: a call that passed the
+    /// shutdown check at its start just before the shutdown began must still be failed (its route would be
+    /// dialled on a loop that is stopping).
+    @Test(arguments: TransportKind.allCases)
+    func callsRacingWithTheirNodesShutdownAllEnd(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (server, actor) = try cluster.echoNode("server")
+        // A call left waiting must show as one, not be rescued by its timeout.
+        let client = try cluster.node("client") { $0.callTimeout = .seconds(600) }
+        let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        final class Counter: Sendable { let value = Atomic<Int>(0) }
+        let completed = Counter()
+        let going = AsyncStream<Void>.makeStream()
+        let callers = (0..<16).map { _ in
+            Task { () -> Int in
+                var failures = 0
+                while failures == 0 {
+                    do {
+                        _ = try await echo.greet("racing")
+                        if completed.value.add(1, ordering: .relaxed).newValue == 200 { going.continuation.yield() }
+                    } catch {
+                        failures += 1
+                    }
+                }
+                return failures
+            }
+        }
+        for await _ in going.stream { break }
+        await client.shutdown()
+        let ended = try await withDeadline(30, "every racing call ended") {
+            var ended = 0
+            for caller in callers { ended += await caller.value }
+            return ended
+        }
+        #expect(ended == callers.count)
+        withExtendedLifetime(actor) {}
+        await cluster.shutdown()
+    }
+
     @Test(arguments: TransportKind.allCases)
     func perPairOrderingOfTenThousandConcurrentMessages(_ kind: TransportKind) async throws {
         let cluster = TestCluster(kind)
