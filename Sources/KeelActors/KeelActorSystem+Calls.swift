@@ -66,24 +66,23 @@ extension KeelActorSystem {
         }
         let timeout = CallOptions.timeout.map { UInt64(max(0, $0.nanoseconds)) } ?? callTimeoutNanos
         let deadline = MonotonicClock.nanoseconds() &+ timeout
-        pending.withLock {
-            $0.reserve(callID, recipient: recipient, target: target.identifier, deadline: deadline, timeoutNanos: timeout)
-        }
         let outcome = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<CallOutcome, Never>) in
-                // The link's closed flag is read under the same lock as the call is attached: either the
-                // close's `failCalls` (which takes this lock after setting the flag) sees this call, or
-                // this sees the flag and routes afresh.
-                let (ended, linkOpen) = pending.withLock { table -> (CallOutcome?, Bool) in
-                    (table.attach(callID, continuation), directLink.map { !$0.isClosed.load(ordering: .relaxed) } ?? false)
+                // The entry goes in with its continuation, and the link's closed flag is read under the same
+                // lock: either the close's `failCalls` (which takes this lock after setting the flag) sees this
+                // call, or this sees the flag and routes afresh.
+                let linkOpen = pending.withLock { table -> Bool in
+                    table.insert(callID, continuation, recipient: recipient, target: target.identifier, deadline: deadline, timeoutNanos: timeout)
+                    return directLink.map { !$0.isClosed.load(ordering: .relaxed) } ?? false
                 }
-                if let ended {
-                    continuation.resume(returning: ended)
+                // A cancellation that came before the entry existed found nothing to end (the task's flag is set
+                // before its handlers run, so it shows here); a shutdown that began after the check at the top has
+                // failed the calls it found under the lock just taken (so either it saw this one or this sees its
+                // flag) and is stopping the loop, where a route dialled now would never be served.
+                if Task.isCancelled {
+                    complete(callID, .failure(CancellationError()))
                     return
                 }
-                // A shutdown that began after the check at the top has failed the calls it found (under the
-                // lock just taken, so either it saw this one or this sees its flag) and is stopping the loop:
-                // a route dialled now would never be served, and the call would wait forever.
                 if isShutDown.load(ordering: .acquiring) {
                     complete(callID, .failure(ActorSystemError.shutDown))
                     return
@@ -136,7 +135,7 @@ extension KeelActorSystem {
 
     /// Resolves a pending call (from any thread); a no-op when it already ended.
     func complete(_ callID: UInt64, _ outcome: CallOutcome) {
-        pending.withLock { $0.take(callID, outcome: outcome) }?.resume(returning: outcome)
+        pending.withLock { $0.take(callID) }?.resume(returning: outcome)
     }
 
     /// Chooses how to reach the recipient's node and hands the frame over, atomically with respect

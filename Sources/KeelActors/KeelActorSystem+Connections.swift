@@ -182,7 +182,7 @@ extension KeelActorSystem: TransportDelegate {
     }
 
     func failCalls(to endpoint: Endpoint, _ error: ActorSystemError) {
-        for continuation in pending.withLock({ $0.takeAll(endpoint: endpoint, error: error) }) {
+        for continuation in pending.withLock({ $0.takeAll(endpoint: endpoint) }) {
             continuation.resume(returning: .failure(error))
         }
     }

@@ -198,7 +198,7 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
         }
         tickTimer.withLock { $0?.cancel() }
         transport.stopListening()
-        for continuation in pending.withLock({ $0.takeAll(error: ActorSystemError.shutDown) }) {
+        for continuation in pending.withLock({ $0.takeAll() }) {
             continuation.resume(returning: .failure(ActorSystemError.shutDown))
         }
         let waiters = endpointWaiters.withLock { table in defer { table.removeAll() }; return table.values.flatMap { $0 } }

@@ -9,6 +9,12 @@ enum CallOutcome: Sendable {
 
 /// Outstanding outbound calls: continuation, destination and deadline, keyed by call ID.
 ///
+/// A call's entry is inserted with its continuation, in one step under the owner's lock, so there is no
+/// window in which a call exists without a way to end it: whatever ends a call first (reply, timeout,
+/// connection failure, cancellation, shutdown) takes the entry and resumes the continuation; later
+/// attempts find nothing. (A cancellation or shutdown that came before the insert is the caller's to
+/// notice, right after it.)
+///
 /// Deadlines sit in buckets of the system's timer resolution, each a set of call IDs, so both
 /// completing a call and expiring a bucket cost O(1) per call and nothing lingers after a reply.
 ///
@@ -18,17 +24,15 @@ enum CallOutcome: Sendable {
 /// call, measured, before this. Confined to the owner's lock, never shared outside it.
 struct PendingCalls {
     final class Entry {
-        var continuation: UnsafeContinuation<CallOutcome, Never>?
-        /// How the call ended before its continuation was attached (cancelled, failed with its connection, timed
-        /// out): `attach` hands it back so the caller gets the real reason.
-        var earlyOutcome: CallOutcome?
+        let continuation: UnsafeContinuation<CallOutcome, Never>
         /// The callee; its node's endpoint is where the call went.
         let recipient: ActorID
         let target: String
         let bucket: UInt64
         let timeoutNanos: UInt64
 
-        init(recipient: ActorID, target: String, bucket: UInt64, timeoutNanos: UInt64) {
+        init(continuation: UnsafeContinuation<CallOutcome, Never>, recipient: ActorID, target: String, bucket: UInt64, timeoutNanos: UInt64) {
+            self.continuation = continuation
             self.recipient = recipient
             self.target = target
             self.bucket = bucket
@@ -49,11 +53,11 @@ struct PendingCalls {
 
     var count: Int { entries.count }
 
-    /// Reserves an entry before the continuation exists, so a cancellation racing with the call's
-    /// start is never lost.
-    mutating func reserve(_ callID: UInt64, recipient: ActorID, target: String, deadline: UInt64, timeoutNanos: UInt64) {
+    /// Registers a call that waits on `continuation` until `deadline` (monotonic ns).
+    mutating func insert(_ callID: UInt64, _ continuation: UnsafeContinuation<CallOutcome, Never>, recipient: ActorID, target: String,
+                         deadline: UInt64, timeoutNanos: UInt64) {
         let bucket = deadline / resolution + 1
-        entries[callID] = Entry(recipient: recipient, target: target, bucket: bucket, timeoutNanos: timeoutNanos)
+        entries[callID] = Entry(continuation: continuation, recipient: recipient, target: target, bucket: bucket, timeoutNanos: timeoutNanos)
         if let existing = buckets[bucket] {
             existing.ids.insert(callID)
         } else {
@@ -63,47 +67,26 @@ struct PendingCalls {
         }
     }
 
-    /// Forgets `callID` (whose entry is `entry`) in both tables.
-    private mutating func remove(_ callID: UInt64, _ entry: Entry) {
-        entries.removeValue(forKey: callID)
+    /// Removes the call and returns its continuation, to resume outside the lock; nil when it already ended.
+    mutating func take(_ callID: UInt64) -> UnsafeContinuation<CallOutcome, Never>? {
+        guard let entry = entries.removeValue(forKey: callID) else { return nil }
         buckets[entry.bucket]?.ids.remove(callID)
+        return entry.continuation
     }
 
-    /// Attaches the continuation; returns `nil` when attached, or the outcome the call already ended with
-    /// (the caller then resumes the continuation with it itself). A call that vanished entirely counts as
-    /// cancelled.
-    mutating func attach(_ callID: UInt64, _ continuation: UnsafeContinuation<CallOutcome, Never>) -> CallOutcome? {
-        guard let entry = entries[callID] else { return .failure(CancellationError()) }
-        if let ended = entry.earlyOutcome {
-            remove(callID, entry)
-            return ended
-        }
-        entry.continuation = continuation
-        return nil
-    }
-
-    /// Removes the call and returns its continuation to resume (outside the lock) with `outcome`. When the
-    /// continuation is not attached yet, keeps `outcome` (the first one wins) for `attach` to return.
-    mutating func take(_ callID: UInt64, outcome: @autoclosure () -> CallOutcome) -> UnsafeContinuation<CallOutcome, Never>? {
-        guard let entry = entries[callID] else { return nil }
-        guard let continuation = entry.continuation else {
-            if entry.earlyOutcome == nil { entry.earlyOutcome = outcome() }
-            return nil
-        }
-        remove(callID, entry)
-        return continuation
-    }
-
-    /// Removes every call addressed to `endpoint` (those not attached yet keep `error` for `attach`).
-    mutating func takeAll(endpoint: Endpoint, error: any Error) -> [UnsafeContinuation<CallOutcome, Never>] {
+    /// Removes every call addressed to `endpoint`.
+    mutating func takeAll(endpoint: Endpoint) -> [UnsafeContinuation<CallOutcome, Never>] {
         let ids = entries.filter { $0.value.recipient.node.endpoint == endpoint }.map(\.key)
-        return ids.compactMap { take($0, outcome: .failure(error)) }
+        return ids.compactMap { take($0) }
     }
 
-    /// Removes every call (those not attached yet keep `error` for `attach`).
-    mutating func takeAll(error: any Error) -> [UnsafeContinuation<CallOutcome, Never>] {
-        let ids = Array(entries.keys)
-        return ids.compactMap { take($0, outcome: .failure(error)) }
+    /// Removes every call.
+    mutating func takeAll() -> [UnsafeContinuation<CallOutcome, Never>] {
+        defer {
+            entries.removeAll()
+            buckets.removeAll()
+        }
+        return entries.values.map(\.continuation)
     }
 
     /// Removes calls whose deadline passed, with a timeout error for each.
@@ -113,14 +96,9 @@ struct PendingCalls {
         for bucket in buckets.keys where bucket <= current {
             guard let ids = buckets.removeValue(forKey: bucket)?.ids else { continue }
             for id in ids {
-                guard let entry = entries[id] else { continue }
+                guard let entry = entries.removeValue(forKey: id) else { continue }
                 let error = ActorSystemError.timeout(entry.recipient, target: entry.target, afterMilliseconds: Int64(entry.timeoutNanos / 1_000_000))
-                if let continuation = entry.continuation {
-                    entries[id] = nil
-                    expired.append((continuation, error))
-                } else if entry.earlyOutcome == nil {
-                    entry.earlyOutcome = .failure(error)
-                }
+                expired.append((entry.continuation, error))
             }
         }
         return expired
