@@ -30,7 +30,6 @@ extension KeelActorSystem {
     /// Sends one call and waits for its outcome; returns the encoded result.
     nonisolated(nonsending) private func call(_ recipient: ActorID, target: RemoteCallTarget, invocation: inout InvocationEncoder) async throws -> ArraySlice<UInt8> {
         if isShutDown.load(ordering: .relaxed) { throw ActorSystemError.shutDown }
-        try Task.checkCancellation()
         let destination = recipient.node.endpoint
         var localEntry: (any LocalActorEntry)?
         if isOwnEndpoint(destination) {
@@ -75,8 +74,9 @@ extension KeelActorSystem {
                     table.insert(callID, continuation, recipient: recipient, target: target.identifier, deadline: deadline, timeoutNanos: timeout)
                     return directLink.map { !$0.isClosed.load(ordering: .relaxed) } ?? false
                 }
-                // A cancellation that came before the entry existed found nothing to end (the task's flag is set
-                // before its handlers run, so it shows here); a shutdown that began after the check at the top has
+                // A cancellation that came before the entry existed — including one before this call began —
+                // found nothing to end (the task's flag is set before its handlers run, so it shows here, checked
+                // once per call); a shutdown that began after the check at the top has
                 // failed the calls it found under the lock just taken (so either it saw this one or this sees its
                 // flag) and is stopping the loop, where a route dialled now would never be served.
                 if Task.isCancelled {

@@ -14,6 +14,28 @@ public struct FloorSpin {
     /// A waiter that yields after every `yieldEvery`-th empty read (1: after each).
     public init(yieldEvery: Int) { self.yieldEvery = max(1, yieldEvery) }
 
+    /// Reads from `fd` until the first `count` bytes of `buffer` are filled (`have` of them already
+    /// are), taking whatever else has arrived too (`have` ends up ≥ `count`); with `spin`, waits like a
+    /// `FloorSpin` yielding every `yieldEvery`-th empty read, without it blocks in `recv`. False when the
+    /// peer closed the connection or the read failed.
+    public static func read(_ fd: Int32, into buffer: inout [UInt8], count: Int, have: inout Int, spin: Bool, yieldEvery: Int = 1) -> Bool {
+        var waiter = FloorSpin(yieldEvery: yieldEvery)
+        while have < count {
+            let room = buffer.count - have
+            let filled = have
+            let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + filled, room, spin ? Int32(MSG_DONTWAIT) : 0) }
+            if got > 0 {
+                have += got
+                waiter.reset()
+                continue
+            }
+            if got == 0 { return false }
+            guard spin, errno == EAGAIN || errno == EWOULDBLOCK else { return false }
+            waiter.waitAfterEmptyRead(on: fd)
+        }
+        return true
+    }
+
     /// Data arrived: the next empty read starts a new spin window.
     public mutating func reset() { spinStart = 0 }
 

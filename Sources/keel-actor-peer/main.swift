@@ -69,7 +69,7 @@ func serveFloor(_ client: Int32) {
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     // Each read takes whatever has arrived (one `recv` for a whole message, as Keel's loop reads).
     var have = 0
-    guard readFully(client, &buffer, count: 1, have: &have, spin: false) else { close(client); return }
+    guard FloorSpin.read(client, into: &buffer, count: 1, have: &have, spin: false) else { close(client); return }
     let spin = buffer[0] == UInt8(ascii: "S") || buffer[0] == UInt8(ascii: "Q")
     let yieldEvery = buffer[0] == UInt8(ascii: "Q") ? 4 : 1
     // The first message may have come with the mode byte.
@@ -79,10 +79,10 @@ func serveFloor(_ client: Int32) {
     }
     have -= 1
     serve: while true {
-        guard readFully(client, &buffer, count: 4, have: &have, spin: spin, yieldEvery: yieldEvery) else { break serve }
+        guard FloorSpin.read(client, into: &buffer, count: 4, have: &have, spin: spin, yieldEvery: yieldEvery) else { break serve }
         let size = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
         let total = 4 + size
-        guard total <= buffer.count, readFully(client, &buffer, count: total, have: &have, spin: spin, yieldEvery: yieldEvery) else { break serve }
+        guard total <= buffer.count, FloorSpin.read(client, into: &buffer, count: total, have: &have, spin: spin, yieldEvery: yieldEvery) else { break serve }
         let written = buffer.withUnsafeBytes { write(client, $0.baseAddress, total) }
         if written != total { break serve }
         if have > total {
@@ -93,26 +93,6 @@ func serveFloor(_ client: Int32) {
     close(client)
 }
 
-/// Reads until the first `count` bytes of `buffer` are filled (`have` of them already are), taking
-/// whatever else has arrived too (`have` ends up ≥ `count`); with `spin`, polls without sleeping for
-/// up to 50 µs first, yielding the CPU after every `yieldEvery`-th empty read.
-func readFully(_ fd: Int32, _ buffer: inout [UInt8], count: Int, have: inout Int, spin: Bool, yieldEvery: Int = 1) -> Bool {
-    var waiter = FloorSpin(yieldEvery: yieldEvery)
-    while have < count {
-        let room = buffer.count - have
-        let filled = have
-        let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + filled, room, spin ? Int32(MSG_DONTWAIT) : 0) }
-        if got > 0 {
-            have += got
-            waiter.reset()
-            continue
-        }
-        if got == 0 { return false }
-        guard spin, errno == EAGAIN || errno == EWOULDBLOCK else { return false }
-        waiter.waitAfterEmptyRead(on: fd)
-    }
-    return true
-}
 
 guard let options = parseOptions() else {
     FileHandle.standardError.write("usage: keel-actor-peer [--port N] [--cluster NAME] [--secret S] [--floor] [--heartbeat-ms N]\n".data(using: .utf8)!)

@@ -213,19 +213,10 @@ final class FloorClient {
     private func roundTrip() throws {
         let written = message.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == message.count else { throw BenchError("floor write failed") }
+        // The reply buffer holds exactly one message, and the echo sends one per request.
         var got = 0
-        var waiter = FloorSpin(yieldEvery: yieldEvery)
-        while got < reply.count {
-            let wanted = reply.count - got
-            let offset = got
-            let n = reply.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + offset, wanted, spin ? Int32(MSG_DONTWAIT) : 0) }
-            if n > 0 {
-                got += n
-                waiter.reset()
-                continue
-            }
-            guard n < 0, spin, errno == EAGAIN || errno == EWOULDBLOCK else { throw BenchError("floor read failed") }
-            waiter.waitAfterEmptyRead(on: fd)
+        guard FloorSpin.read(fd, into: &reply, count: reply.count, have: &got, spin: spin, yieldEvery: yieldEvery) else {
+            throw BenchError("floor read failed")
         }
     }
 }
