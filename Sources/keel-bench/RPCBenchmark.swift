@@ -78,7 +78,7 @@ enum RPCBenchmark {
         let loopPipelined = loopPipelinedRate.perSecond
         await system.shutdown()
 
-        let local = try await inProcessThroughput(payload: payload, seconds: throughputSeconds)
+        let (local, plainActor) = try await inProcessThroughput(payload: payload, seconds: throughputSeconds, rounds: throughputRounds)
 
         let floorP50 = Bench.percentile(floor, 0.5)
         let rttP50 = Bench.percentile(onLoop, 0.5)
@@ -95,7 +95,7 @@ enum RPCBenchmark {
                 ("floor_pipelined_per_s", floorThroughput),
                 ("pipelined_calls_per_s", pipelined), ("pipelined_ratio", pipelined / floorThroughput),
                 ("loop_pipelined_calls_per_s", loopPipelined), ("loop_pipelined_ratio", loopPipelined / floorThroughput),
-                ("local_calls_per_s", local),
+                ("local_calls_per_s", local), ("plain_actor_calls_per_s", plainActor), ("local_ratio", local / plainActor),
             ]))
         } else {
             print("rpc benchmark — \(payloadSize)-byte payload, two processes over loopback TCP")
@@ -105,7 +105,7 @@ enum RPCBenchmark {
             print("  (c) bare socket, \(concurrentCallers) messages in flight, one write each way per message: \(Int(floorThroughput)) round trips/s")
             print("      \(concurrentCallers) concurrent callers           \(Int(pipelined)) calls/s, ratio to the bare socket \(Bench.format(pipelined / floorThroughput, 2)) (target ≥ 100,000 calls/s)")
             print("      \(concurrentCallers) concurrent loop callers      \(Int(loopPipelined)) calls/s, ratio \(Bench.format(loopPipelined / floorThroughput, 2))")
-            print("  (d) in-process, in-memory transport \(Int(local)) calls/s")
+            print("  (d) in-process, in-memory transport \(Int(local)) calls/s; the same callers calling a plain (not distributed) actor \(Int(plainActor)) calls/s, ratio \(Bench.format(local / plainActor, 3))")
         }
     }
 
@@ -164,7 +164,10 @@ enum RPCBenchmark {
         return Rate(count: total, nanoseconds: Bench.now() - start)
     }
 
-    static func inProcessThroughput(payload: [UInt8], seconds: Double) async throws -> Double {
+    /// The 64 plain callers between two nodes in this process over the in-memory transport, and — in
+    /// alternating chunks, as the reference — the same callers calling an ordinary actor that does the
+    /// same thing: what a call costs beyond an actor hop (encoding, the transport, dispatch, the reply).
+    static func inProcessThroughput(payload: [UInt8], seconds: Double, rounds: Int) async throws -> (distributed: Double, plainActor: Double) {
         let network = MemoryNetwork()
         var serverConfiguration = ActorSystemConfiguration(name: "server", host: "server", transport: .memory(network))
         serverConfiguration.logger.level = .warning
@@ -174,12 +177,38 @@ enum RPCBenchmark {
         let client = try KeelActorSystem(clientConfiguration)
         let actor = try server.makeActor(named: "echo") { EchoActor(actorSystem: server) }
         let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        let plain = PlainEcho()
         _ = try await throughput(echo, payload: payload, seconds: 0.05)
-        let rate = try await throughput(echo, payload: payload, seconds: seconds).perSecond
+        _ = await throughput(plain, payload: payload, seconds: 0.05)
+        var distributed = Rate(), local = Rate()
+        for _ in 0..<rounds {
+            distributed += try await throughput(echo, payload: payload, seconds: seconds / Double(rounds))
+            local += await throughput(plain, payload: payload, seconds: seconds / Double(rounds))
+        }
         _ = actor.id
         await client.shutdown()
         await server.shutdown()
-        return rate
+        return (distributed.perSecond, local.perSecond)
+    }
+
+    /// `concurrentCallers` plain tasks calling an ordinary actor for `seconds`.
+    static func throughput(_ echo: PlainEcho, payload: [UInt8], seconds: Double) async -> Rate {
+        let start = Bench.now()
+        let deadline = start + UInt64(seconds * 1e9)
+        let total = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<concurrentCallers {
+                group.addTask {
+                    var done = 0
+                    while Bench.now() < deadline {
+                        _ = await echo.echo(payload)
+                        done += 1
+                    }
+                    return done
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        return Rate(count: total, nanoseconds: Bench.now() - start)
     }
 
     /// How the floor's two ends wait for data while busy-polling.
@@ -292,6 +321,11 @@ final class FloorClient {
             throw BenchError("floor read failed")
         }
     }
+}
+
+/// An ordinary actor doing what `EchoActor.echo` does: the in-process reference.
+actor PlainEcho {
+    func echo(_ payload: [UInt8]) -> [UInt8] { payload }
 }
 
 struct BenchError: Error, CustomStringConvertible {
