@@ -279,6 +279,7 @@ final class FloorClient {
     /// its own `write(2)` and echoed with its own (the unbatched pipeline): the reference for calls per
     /// second. Messages still in flight at the end are drained, not counted.
     func pipelined(window: Int, seconds: Double) throws -> RPCBenchmark.Rate {
+        guard window > 0 else { return RPCBenchmark.Rate() }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var partial = 0
         for _ in 0..<window { try send() }
