@@ -106,7 +106,6 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     let logger: Logger
 
     /// Starts a loop thread named `name`.
-    /// Starts a loop thread named `name`.
     ///
     /// - Parameter busyPoll: after doing work, keep polling (without sleeping) for this long before
     ///   blocking in `epoll_wait`. Waking a sleeping thread costs tens of microseconds on virtual

@@ -12,9 +12,11 @@ import Synchronization
 /// a caller on the node's event loop (how Keel's master and agent call: `rtt_*` in the JSON) and
 /// from a plain task on the global pool (`pool_caller_rtt_*`); (c) 64 concurrent callers, calls per
 /// second, as plain tasks (`pipelined_calls_per_s`) and as tasks on the node's loop
-/// (`loop_pipelined_calls_per_s`); (d) the same 64 plain callers between two nodes in one process
-/// over the in-memory transport. The floor's variants and the loop caller run in alternating chunks,
-/// so the round trip and its reference are measured in the same windows of time.
+/// (`loop_pipelined_calls_per_s`); (d) between two nodes in one process over the in-memory transport,
+/// sequential calls from a loop caller (`memory_rtt_*`: the round trip's own work, without sockets)
+/// and the same 64 plain callers (`local_calls_per_s`). The floor's variants, the loop caller and its
+/// in-memory twin run in alternating chunks, so the round trips and their reference are measured in
+/// the same windows of time.
 enum RPCBenchmark {
     static let payloadSize = 64
     static let concurrentCallers = 64
@@ -37,24 +39,28 @@ enum RPCBenchmark {
         let system = try KeelActorSystem(configuration)
         let echo = try await system.resolve($EchoService.self, named: "echo", at: Endpoint(host: "127.0.0.1", port: rpcPort))
         let payload = [UInt8](repeating: 0xAB, count: payloadSize)
+        let memory = try await MemoryPair()
 
-        // The pool caller first, then the floor's three variants and the loop caller in turns, chunk by
-        // chunk: on a shared host the machine's speed drifts over seconds, and measuring the floor and
-        // the round trip in the same windows keeps that drift out of their ratio. Each chunk's first
-        // round trips (threads waking after the previous chunk) are not counted, for every variant alike.
+        // The pool caller first, then the floor's three variants, the loop caller and the same caller
+        // without sockets (two in-memory nodes) in turns, chunk by chunk: on a shared host the
+        // machine's speed drifts over seconds, and measuring them in the same windows keeps that drift
+        // out of their ratios. Each chunk's first round trips (threads waking after the previous chunk)
+        // are not counted, for every variant alike.
         let pooled = try await sequentialRoundTrips(echo, payload: payload, count: sequentialCalls, warmUp: 2_000)
         let rounds = quick ? 5 : 10
         let chunk = sequentialCalls / rounds
         let floorClients = try [nil, FloorPolling.yieldEveryPoll, .yieldEveryFourthPoll].map { try FloorClient(port: floorPort, polling: $0) }
         for client in floorClients { _ = try client.roundTrips(count: 0, warmUp: 2_000) }
         _ = try await Task(executorPreference: system.loop) { try await sequentialRoundTrips(echo, payload: payload, count: 0, warmUp: 2_000) }.value
+        _ = try await memory.roundTrips(payload: payload, count: 0, warmUp: 2_000)
         var floors = [[Double]](repeating: [], count: floorClients.count)
-        var onLoop: [Double] = []
+        var onLoop: [Double] = [], inMemory: [Double] = []
         for _ in 0..<rounds {
             for (index, client) in floorClients.enumerated() { floors[index] += try client.roundTrips(count: chunk, warmUp: chunkWarmUp) }
             onLoop += try await Task(executorPreference: system.loop) {
                 try await sequentialRoundTrips(echo, payload: payload, count: chunk, warmUp: chunkWarmUp)
             }.value
+            inMemory += try await memory.roundTrips(payload: payload, count: chunk, warmUp: chunkWarmUp)
         }
         let blockingFloor = floors[0]
         // The floor is the fastest way a bare socket managed: the stricter reference.
@@ -78,13 +84,18 @@ enum RPCBenchmark {
         let loopPipelined = loopPipelinedRate.perSecond
         await system.shutdown()
 
-        let (local, plainActor) = try await inProcessThroughput(payload: payload, seconds: throughputSeconds, rounds: throughputRounds)
+        let (local, plainActor) = try await inProcessThroughput(memory, payload: payload, seconds: throughputSeconds, rounds: throughputRounds)
+        await memory.shutdown()
 
         let floorP50 = Bench.percentile(floor, 0.5)
         let rttP50 = Bench.percentile(onLoop, 0.5)
         let rttP99 = Bench.percentile(onLoop, 0.99)
         let poolP50 = Bench.percentile(pooled, 0.5)
         let poolP99 = Bench.percentile(pooled, 0.99)
+        let memoryP50 = Bench.percentile(inMemory, 0.5)
+        // The same calls without sockets, over what the round trip adds to the floor (null in the JSON
+        // if the round trip were not slower than the floor).
+        let memoryShare = rttP50 > floorP50 ? memoryP50 / (rttP50 - floorP50) : .nan
         if json {
             print(Bench.json([
                 ("payload_bytes", payloadSize),
@@ -95,6 +106,7 @@ enum RPCBenchmark {
                 ("floor_pipelined_per_s", floorThroughput),
                 ("pipelined_calls_per_s", pipelined), ("pipelined_ratio", pipelined / floorThroughput),
                 ("loop_pipelined_calls_per_s", loopPipelined), ("loop_pipelined_ratio", loopPipelined / floorThroughput),
+                ("memory_rtt_p50_us", memoryP50), ("memory_rtt_p99_us", Bench.percentile(inMemory, 0.99)), ("memory_rtt_share", memoryShare),
                 ("local_calls_per_s", local), ("plain_actor_calls_per_s", plainActor), ("local_ratio", local / plainActor),
             ]))
         } else {
@@ -105,7 +117,8 @@ enum RPCBenchmark {
             print("  (c) bare socket, \(concurrentCallers) messages in flight, one write each way per message: \(Int(floorThroughput)) round trips/s")
             print("      \(concurrentCallers) concurrent callers           \(Int(pipelined)) calls/s, ratio to the bare socket \(Bench.format(pipelined / floorThroughput, 2)) (target ≥ 100,000 calls/s)")
             print("      \(concurrentCallers) concurrent loop callers      \(Int(loopPipelined)) calls/s, ratio \(Bench.format(loopPipelined / floorThroughput, 2))")
-            print("  (d) in-process, in-memory transport \(Int(local)) calls/s; the same callers calling a plain (not distributed) actor \(Int(plainActor)) calls/s, ratio \(Bench.format(local / plainActor, 3))")
+            print("  (d) in-process, in-memory transport, sequential calls (loop caller) p50 \(Bench.format(memoryP50)) µs: no sockets; (b) less (a) is \(Bench.format(rttP50 - floorP50)) µs, ratio \(Bench.format(memoryShare, 2))")
+            print("      in-process, in-memory transport \(Int(local)) calls/s; the same callers calling a plain (not distributed) actor \(Int(plainActor)) calls/s, ratio \(Bench.format(local / plainActor, 3))")
         }
     }
 
@@ -164,30 +177,53 @@ enum RPCBenchmark {
         return Rate(count: total, nanoseconds: Bench.now() - start)
     }
 
-    /// The 64 plain callers between two nodes in this process over the in-memory transport, and — in
-    /// alternating chunks, as the reference — the same callers calling an ordinary actor that does the
-    /// same thing: what a call costs beyond an actor hop (encoding, the transport, dispatch, the reply).
-    static func inProcessThroughput(payload: [UInt8], seconds: Double, rounds: Int) async throws -> (distributed: Double, plainActor: Double) {
-        let network = MemoryNetwork()
-        var serverConfiguration = ActorSystemConfiguration(name: "server", host: "server", transport: .memory(network))
-        serverConfiguration.logger.level = .warning
-        var clientConfiguration = ActorSystemConfiguration(name: "client", host: "client", transport: .memory(network))
-        clientConfiguration.logger.level = .warning
-        let server = try KeelActorSystem(serverConfiguration)
-        let client = try KeelActorSystem(clientConfiguration)
-        let actor = try server.makeActor(named: "echo") { EchoActor(actorSystem: server) }
-        let echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+    /// Two nodes in this process over the in-memory transport, each with its own loop thread: the
+    /// server hosts an echo actor that the client has resolved.
+    struct MemoryPair {
+        let server: KeelActorSystem
+        let client: KeelActorSystem
+        let actor: EchoActor
+        let echo: $EchoService
+
+        init() async throws {
+            let network = MemoryNetwork()
+            var serverConfiguration = ActorSystemConfiguration(name: "server", host: "server", transport: .memory(network))
+            serverConfiguration.logger.level = .warning
+            var clientConfiguration = ActorSystemConfiguration(name: "client", host: "client", transport: .memory(network))
+            clientConfiguration.logger.level = .warning
+            server = try KeelActorSystem(serverConfiguration)
+            client = try KeelActorSystem(clientConfiguration)
+            let server = server
+            actor = try server.makeActor(named: "echo") { EchoActor(actorSystem: server) }
+            echo = try await client.resolve($EchoService.self, named: "echo", at: server.endpoint)
+        }
+
+        /// Sequential round trips (µs) from a caller on the client node's loop: the TCP round trip's
+        /// path without sockets.
+        func roundTrips(payload: [UInt8], count: Int, warmUp: Int) async throws -> [Double] {
+            try await Task(executorPreference: client.loop) { [echo] in
+                try await sequentialRoundTrips(echo, payload: payload, count: count, warmUp: warmUp)
+            }.value
+        }
+
+        func shutdown() async {
+            await client.shutdown()
+            await server.shutdown()
+        }
+    }
+
+    /// The 64 plain callers between the two in-memory nodes, and — in alternating chunks, as the
+    /// reference — the same callers calling an ordinary actor that does the same thing: what a call
+    /// costs beyond an actor hop (encoding, the transport, dispatch, the reply).
+    static func inProcessThroughput(_ pair: MemoryPair, payload: [UInt8], seconds: Double, rounds: Int) async throws -> (distributed: Double, plainActor: Double) {
         let plain = PlainEcho()
-        _ = try await throughput(echo, payload: payload, seconds: 0.05)
+        _ = try await throughput(pair.echo, payload: payload, seconds: 0.05)
         _ = await throughput(plain, payload: payload, seconds: 0.05)
         var distributed = Rate(), local = Rate()
         for _ in 0..<rounds {
-            distributed += try await throughput(echo, payload: payload, seconds: seconds / Double(rounds))
+            distributed += try await throughput(pair.echo, payload: payload, seconds: seconds / Double(rounds))
             local += await throughput(plain, payload: payload, seconds: seconds / Double(rounds))
         }
-        _ = actor.id
-        await client.shutdown()
-        await server.shutdown()
         return (distributed.perSecond, local.perSecond)
     }
 
