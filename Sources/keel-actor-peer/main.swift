@@ -93,7 +93,6 @@ func serveFloor(_ client: Int32) {
     close(client)
 }
 
-
 guard let options = parseOptions() else {
     FileHandle.standardError.write("usage: keel-actor-peer [--port N] [--cluster NAME] [--secret S] [--floor] [--heartbeat-ms N]\n".data(using: .utf8)!)
     exit(2)

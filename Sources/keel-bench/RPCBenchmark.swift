@@ -51,15 +51,13 @@ enum RPCBenchmark {
         let chunk = sequentialCalls / rounds
         let floorClients = try [nil, FloorPolling.yieldEveryPoll, .yieldEveryFourthPoll].map { try FloorClient(port: floorPort, polling: $0) }
         for client in floorClients { _ = try client.roundTrips(count: 0, warmUp: 2_000) }
-        _ = try await Task(executorPreference: system.loop) { try await sequentialRoundTrips(echo, payload: payload, count: 0, warmUp: 2_000) }.value
+        _ = try await loopRoundTrips(echo, on: system.loop, payload: payload, count: 0, warmUp: 2_000)
         _ = try await memory.roundTrips(payload: payload, count: 0, warmUp: 2_000)
         var floors = [[Double]](repeating: [], count: floorClients.count)
         var onLoop: [Double] = [], inMemory: [Double] = []
         for _ in 0..<rounds {
             for (index, client) in floorClients.enumerated() { floors[index] += try client.roundTrips(count: chunk, warmUp: chunkWarmUp) }
-            onLoop += try await Task(executorPreference: system.loop) {
-                try await sequentialRoundTrips(echo, payload: payload, count: chunk, warmUp: chunkWarmUp)
-            }.value
+            onLoop += try await loopRoundTrips(echo, on: system.loop, payload: payload, count: chunk, warmUp: chunkWarmUp)
             inMemory += try await memory.roundTrips(payload: payload, count: chunk, warmUp: chunkWarmUp)
         }
         let blockingFloor = floors[0]
@@ -137,6 +135,14 @@ enum RPCBenchmark {
         return samples
     }
 
+    /// ``sequentialRoundTrips(_:payload:count:warmUp:)`` from a task preferring `loop`: the caller runs
+    /// on the node's event loop, as the master's and the agent's calls do.
+    static func loopRoundTrips(_ echo: $EchoService, on loop: EventLoop, payload: [UInt8], count: Int, warmUp: Int) async throws -> [Double] {
+        try await Task(executorPreference: loop) {
+            try await sequentialRoundTrips(echo, payload: payload, count: count, warmUp: warmUp)
+        }.value
+    }
+
     /// Calls completed over a measured time, summed over chunks.
     struct Rate {
         var count = 0
@@ -201,9 +207,7 @@ enum RPCBenchmark {
         /// Sequential round trips (µs) from a caller on the client node's loop: the TCP round trip's
         /// path without sockets.
         func roundTrips(payload: [UInt8], count: Int, warmUp: Int) async throws -> [Double] {
-            try await Task(executorPreference: client.loop) { [echo] in
-                try await sequentialRoundTrips(echo, payload: payload, count: count, warmUp: warmUp)
-            }.value
+            try await loopRoundTrips(echo, on: client.loop, payload: payload, count: count, warmUp: warmUp)
         }
 
         func shutdown() async {
