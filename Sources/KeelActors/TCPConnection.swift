@@ -48,6 +48,8 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
     private let lastDirectWrite: LoopBound<UInt64>
 
     private static let nextID = Atomic<UInt64>(1)
+    /// The outbox's first allocation: a few small frames' worth.
+    private static let initialOutboxCapacity = 1024
 
     init(fd: Int32, remote: String, context: TransportContext, connecting: Bool, maxOutboundBytes: Int) {
         self.connectionID = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -71,14 +73,8 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             lastDirectWrite.value = context.loop.iteration
             return
         }
-        let length = frame.count - FrameBuffer.headerSize
         let queued = outbox.withLock { box -> Int in
-            box.reserveCapacity(box.count + frame.count)
-            box.append(UInt8(truncatingIfNeeded: length >> 24))
-            box.append(UInt8(truncatingIfNeeded: length >> 16))
-            box.append(UInt8(truncatingIfNeeded: length >> 8))
-            box.append(UInt8(truncatingIfNeeded: length))
-            box.append(contentsOf: frame[FrameBuffer.headerSize...])
+            Self.append(frame, to: &box)
             outboxBytes.store(box.count, ordering: .relaxed)
             return box.count
         }
@@ -102,6 +98,22 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             flushScheduled.store(false, ordering: .releasing)
             flush()
         }
+    }
+
+    /// Appends `frame` (its header carrying the body's length) to `outbox`.
+    static func append(_ frame: [UInt8], to outbox: inout [UInt8]) {
+        let needed = outbox.count + frame.count
+        if needed > outbox.capacity {
+            // Geometric growth: reserving exactly what this frame needs would reallocate and copy
+            // the whole outbox on every frame of a burst (quadratic in the burst's size).
+            outbox.reserveCapacity(Swift.max(needed, 2 * outbox.capacity, initialOutboxCapacity))
+        }
+        let length = frame.count - FrameBuffer.headerSize
+        outbox.append(UInt8(truncatingIfNeeded: length >> 24))
+        outbox.append(UInt8(truncatingIfNeeded: length >> 16))
+        outbox.append(UInt8(truncatingIfNeeded: length >> 8))
+        outbox.append(UInt8(truncatingIfNeeded: length))
+        outbox.append(contentsOf: frame[FrameBuffer.headerSize...])
     }
 
     /// Writes `frame` with one system call straight from the caller's buffer — no copy into the

@@ -238,7 +238,6 @@ enum LogFormat {
         guard count <= (payload.endIndex - cursor) / 4 else {
             throw StorageError.malformedEntry(path: path, offset: offset, reason: "record count \(count) cannot fit in \(payload.endIndex - cursor) bytes")
         }
-        records.reserveCapacity(records.count + count)
         for index in 0..<count {
             guard payload.endIndex - cursor >= 4 else {
                 throw StorageError.malformedEntry(path: path, offset: offset, reason: "record \(index) of \(count): length field truncated")
