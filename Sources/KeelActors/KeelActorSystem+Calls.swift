@@ -63,6 +63,7 @@ extension KeelActorSystem {
             if link.connection.isBacklogged { await link.connection.waitForCapacity() }
             directLink = link
         }
+        let callerOnLoop = loop.inEventLoop
         let timeout = CallOptions.timeout.map { UInt64(max(0, $0.nanoseconds)) } ?? callTimeoutNanos
         let deadline = MonotonicClock.nanoseconds() &+ timeout
         let outcome = await withTaskCancellationHandler {
@@ -71,7 +72,7 @@ extension KeelActorSystem {
                 // lock: either the close's `failCalls` (which takes this lock after setting the flag) sees this
                 // call, or this sees the flag and routes afresh.
                 let linkOpen = pending.withLock { table -> Bool in
-                    table.insert(callID, continuation, recipient: recipient, target: target.identifier, deadline: deadline, timeoutNanos: timeout)
+                    table.insert(callID, continuation, recipient: recipient, target: target.identifier, deadline: deadline, timeoutNanos: timeout, callerOnLoop: callerOnLoop)
                     return directLink.map { !$0.isClosed.load(ordering: .relaxed) } ?? false
                 }
                 // A cancellation that came before the entry existed — including one before this call began —
@@ -131,6 +132,17 @@ extension KeelActorSystem {
     func deliverLocalReply(_ frame: [UInt8]) {
         var reader = ByteReader(frame[(FrameBuffer.headerSize + 1)...])
         try? receiveReply(&reader)
+    }
+
+    /// Resolves a pending call from its reply; a no-op when it already ended. Read on the loop, the
+    /// reply of a caller elsewhere resumes it with the iteration's others (``OffLoopResumptions``).
+    func completeReply(_ callID: UInt64, _ outcome: CallOutcome) {
+        guard let (continuation, callerOnLoop) = pending.withLock({ $0.takeWithPlace(callID) }) else { return }
+        if callerOnLoop || !loop.inEventLoop {
+            continuation.resume(returning: outcome)
+        } else if offLoopResumptions.value.add(continuation, outcome) {
+            loop.runAfterIteration { [self] in OffLoopResumptions.resume(offLoopResumptions.value.flush()) }
+        }
     }
 
     /// Resolves a pending call (from any thread); a no-op when it already ended.

@@ -261,11 +261,11 @@ extension KeelActorSystem: TransportDelegate {
         case .value:
             let length = try reader.readUInt32BE()
             let bytes = try reader.readRaw(count: Int(length))
-            complete(callID, .success(ArraySlice(Array(bytes))))
+            completeReply(callID, .success(ArraySlice(Array(bytes))))
         case .void:
-            complete(callID, .success([]))
+            completeReply(callID, .success([]))
         case .error:
-            complete(callID, .failure(try decodeErrorReply(&reader)))
+            completeReply(callID, .failure(try decodeErrorReply(&reader)))
         }
     }
 

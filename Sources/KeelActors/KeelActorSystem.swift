@@ -48,6 +48,8 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     let routes = Mutex(RouteTable())
     let pending: Mutex<PendingCalls>
     let connections: LoopBound<ConnectionTable>
+    /// Replies read in this loop iteration for callers not on the loop, resumed together.
+    let offLoopResumptions: LoopBound<OffLoopResumptions>
     let watches = Mutex(WatchTable())
     let wireTypes = Mutex<[String: Any.Type]>([:])
     let errorTypes = Mutex<[String: any (Error & Codable).Type]>([:])
@@ -74,6 +76,7 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
         self.boundPort = Atomic(configuration.port)
         self.pending = Mutex(PendingCalls(resolutionNanos: UInt64(max(1, configuration.timerResolution.nanoseconds))))
         self.connections = LoopBound(ConnectionTable(), loop: loop)
+        self.offLoopResumptions = LoopBound(OffLoopResumptions(), loop: loop)
         registerErrorType(ActorSystemError.self)
         registerErrorType(RemoteCallError.self)
         do {

@@ -30,13 +30,17 @@ struct PendingCalls {
         let target: String
         let bucket: UInt64
         let timeoutNanos: UInt64
+        /// Whether the caller ran on the system's event loop when it called (see ``OffLoopResumptions``).
+        let callerOnLoop: Bool
 
-        init(continuation: UnsafeContinuation<CallOutcome, Never>, recipient: ActorID, target: String, bucket: UInt64, timeoutNanos: UInt64) {
+        init(continuation: UnsafeContinuation<CallOutcome, Never>, recipient: ActorID, target: String, bucket: UInt64,
+             timeoutNanos: UInt64, callerOnLoop: Bool) {
             self.continuation = continuation
             self.recipient = recipient
             self.target = target
             self.bucket = bucket
             self.timeoutNanos = timeoutNanos
+            self.callerOnLoop = callerOnLoop
         }
     }
 
@@ -53,11 +57,13 @@ struct PendingCalls {
 
     var count: Int { entries.count }
 
-    /// Registers a call that waits on `continuation` until `deadline` (monotonic ns).
+    /// Registers a call that waits on `continuation` until `deadline` (monotonic ns); `callerOnLoop`
+    /// tells whether the caller runs on the system's event loop.
     mutating func insert(_ callID: UInt64, _ continuation: UnsafeContinuation<CallOutcome, Never>, recipient: ActorID, target: String,
-                         deadline: UInt64, timeoutNanos: UInt64) {
+                         deadline: UInt64, timeoutNanos: UInt64, callerOnLoop: Bool = true) {
         let bucket = deadline / resolution + 1
-        entries[callID] = Entry(continuation: continuation, recipient: recipient, target: target, bucket: bucket, timeoutNanos: timeoutNanos)
+        entries[callID] = Entry(continuation: continuation, recipient: recipient, target: target, bucket: bucket,
+                                timeoutNanos: timeoutNanos, callerOnLoop: callerOnLoop)
         if let existing = buckets[bucket] {
             existing.ids.insert(callID)
         } else {
@@ -72,6 +78,13 @@ struct PendingCalls {
         guard let entry = entries.removeValue(forKey: callID) else { return nil }
         buckets[entry.bucket]?.ids.remove(callID)
         return entry.continuation
+    }
+
+    /// ``take(_:)``, also telling whether the caller was on the event loop when it called.
+    mutating func takeWithPlace(_ callID: UInt64) -> (continuation: UnsafeContinuation<CallOutcome, Never>, callerOnLoop: Bool)? {
+        guard let entry = entries.removeValue(forKey: callID) else { return nil }
+        buckets[entry.bucket]?.ids.remove(callID)
+        return (entry.continuation, entry.callerOnLoop)
     }
 
     /// Removes every call addressed to `endpoint`.
