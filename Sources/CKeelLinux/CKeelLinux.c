@@ -1,9 +1,15 @@
-// The one helper Swift cannot write itself (SCM_RIGHTS needs the CMSG_* macros); everything else is in the header.
+// The helpers Swift cannot write itself (SCM_RIGHTS needs the CMSG_* macros, prctl is variadic); everything else is in
+// the header.
 #include "CKeelLinux.h"
 
 #ifdef __linux__
 #include <errno.h>
 #include <string.h>
+#include <sys/prctl.h>
+
+int keel_set_current_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
+}
 
 ssize_t keel_send_with_descriptors(int socket, const void *bytes, size_t length, const int *descriptors, int count) {
     if (count < 0 || count > 8) {

@@ -127,7 +127,12 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
         serialExecutor = LoopSerialExecutor(loop: self)
         unownedSerialExecutor = serialExecutor.asUnownedSerialExecutor()
-        let thread = Thread { [self] in self.run() }
+        let thread = Thread { [self] in
+            // Foundation keeps `Thread.name` to itself on Linux; the kernel's name is what `top -H`,
+            // `ps -L` and profilers show (its first 15 bytes).
+            _ = keel_set_current_thread_name(name)
+            self.run()
+        }
         thread.name = name
         thread.stackSize = 1 << 20
         thread.start()

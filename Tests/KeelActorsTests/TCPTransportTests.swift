@@ -121,6 +121,21 @@ struct TCPTransportTests {
 
 @Suite("Event loop")
 struct EventLoopTests {
+    /// The loop's thread carries the loop's name for the kernel (its first 15 bytes): what `top -H`,
+    /// `ps -L` and profilers show, so an operator can tell a node's loop from the pool's threads.
+    @Test func theLoopThreadIsNamedForTheKernel() async throws {
+        let loop = try EventLoop(name: "keel-name-longer-than-fifteen")
+        let name = await withCheckedContinuation { continuation in
+            loop.execute {
+                let comm = try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)
+                continuation.resume(returning: comm?.trimmingCharacters(in: .newlines))
+            }
+        }
+        #expect(name == "keel-name-longe")
+        loop.shutdown()
+        await loop.waitForShutdown()
+    }
+
     @Test func timersRunInDeadlineOrderAndCancelledOnesNever() async throws {
         let loop = try EventLoop(name: "timers")
         final class Order: Sendable { let values = Mutex<[Int]>([]) }
