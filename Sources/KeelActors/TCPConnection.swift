@@ -74,7 +74,7 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             return
         }
         let queued = outbox.withLock { box -> Int in
-            Self.append(frame, to: &box)
+            Self.append(frame, to: &box, limit: maxOutboundBytes)
             outboxBytes.store(box.count, ordering: .relaxed)
             return box.count
         }
@@ -101,12 +101,15 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
     }
 
     /// Appends `frame` (its header carrying the body's length) to `outbox`.
-    static func append(_ frame: [UInt8], to outbox: inout [UInt8]) {
+    /// The outbox grows by doubling, but not past `limit` (the connection's bound, beyond which it
+    /// closes) unless one frame needs it.
+    static func append(_ frame: [UInt8], to outbox: inout [UInt8], limit: Int) {
         let needed = outbox.count + frame.count
         if needed > outbox.capacity {
             // Geometric growth: reserving exactly what this frame needs would reallocate and copy
             // the whole outbox on every frame of a burst (quadratic in the burst's size).
-            outbox.reserveCapacity(Swift.max(needed, 2 * outbox.capacity, initialOutboxCapacity))
+            let doubled = Swift.min(Swift.max(2 * outbox.capacity, initialOutboxCapacity), limit)
+            outbox.reserveCapacity(Swift.max(needed, doubled))
         }
         let length = frame.count - FrameBuffer.headerSize
         outbox.append(UInt8(truncatingIfNeeded: length >> 24))

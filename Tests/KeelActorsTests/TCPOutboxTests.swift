@@ -18,11 +18,25 @@ import Testing
         var capacityChanges = 0
         for frame in frames {
             let before = outbox.capacity
-            TCPConnection.append(frame, to: &outbox)
+            TCPConnection.append(frame, to: &outbox, limit: 16 << 20)
             if outbox.capacity != before { capacityChanges += 1 }
         }
         #expect(outbox == frames.flatMap { $0 })
         // 1 KiB doubling up to ~160 KB is 8 reallocations; allow for the allocator's rounding.
         #expect(capacityChanges <= 12, "\(capacityChanges) reallocations for \(frames.count) frames")
+    }
+
+    /// Doubling stops at the connection's bound (past which it closes): a full outbox never holds
+    /// twice the memory it may use.
+    @Test func theOutboxDoesNotGrowPastItsBoundByDoubling() throws {
+        let limit = 50_000
+        var outbox: [UInt8] = []
+        var largest = 0
+        while outbox.count <= limit {
+            TCPConnection.append(frame(outbox.count, bodyBytes: 80), to: &outbox, limit: limit)
+            largest = max(largest, outbox.capacity)
+        }
+        // The allocator may round a block up; it never approaches the 64 KiB doubling would reach.
+        #expect(largest < limit + 4_096, "capacity reached \(largest) bytes for a bound of \(limit)")
     }
 }
