@@ -162,9 +162,8 @@ extension KeelActorSystem {
                     return .fail(.deadLetter(recipient, reason: "node restarted (now incarnation \(String(node.incarnation, radix: 16)))"))
                 }
                 return .send(link)
-            case .connecting(var queued, let failures)?:
-                queued.append((callID, frame))
-                table[destination] = .connecting(queued: queued, failures: failures)
+            case .connecting?:
+                _ = table.enqueue(frame, callID: callID, on: destination)
                 return .queued
             case .backingOff(let until, let failures, let reason)?:
                 let now = MonotonicClock.nanoseconds()

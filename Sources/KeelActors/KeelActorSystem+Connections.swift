@@ -103,16 +103,18 @@ extension KeelActorSystem: TransportDelegate {
                 return
             }
         }
-        // Every endpoint whose route used this link loses it: fail its calls, fire its watches.
+        // Every endpoint whose route used this link loses it: fail its calls, fire its watches. Only
+        // the peer's own endpoint and the one dialled can route over a link (see `established`), so
+        // those are the only routes to look at — not every peer's (a master has one per agent).
+        var candidates: [Endpoint] = []
+        if let peer = link.state.value.peer { candidates.append(peer.endpoint) }
+        if let dialed = link.dialedEndpoint, !candidates.contains(dialed) { candidates.append(dialed) }
         let lost = routes.withLock { table -> [Endpoint] in
-            var lost: [Endpoint] = []
-            for (endpoint, route) in table {
-                if case .established(let routed, _) = route, routed === link {
-                    table[endpoint] = nil
-                    lost.append(endpoint)
-                }
+            candidates.filter { endpoint in
+                guard case .established(let routed, _)? = table[endpoint], routed === link else { return false }
+                table[endpoint] = nil
+                return true
             }
-            return lost
         }
         for endpoint in lost {
             if isShutDown.load(ordering: .relaxed) {

@@ -42,25 +42,13 @@ public struct WatchToken: Hashable, Sendable {
     let number: UInt64
 }
 
-/// Registered termination callbacks, by watched actor.
-struct WatchTable {
-    var nextNumber: UInt64 = 1
-    var callbacks: [ActorID: [UInt64: @Sendable (ActorTermination) -> Void]] = [:]
-}
-
 extension KeelActorSystem {
     /// Calls `onTermination` once when the actor `id` terminates: it deinitialises, its node goes
     /// down (connection lost or heartbeat timeout), or its node restarts. Fires promptly (on the
     /// event loop) when the actor is already gone. The callback must not block.
     @discardableResult
     public func watch(_ id: ActorID, onTermination: @escaping @Sendable (ActorTermination) -> Void) -> WatchToken {
-        let (token, first) = watches.withLock { table -> (WatchToken, Bool) in
-            let number = table.nextNumber
-            table.nextNumber += 1
-            let first = table.callbacks[id] == nil
-            table.callbacks[id, default: [:]][number] = onTermination
-            return (WatchToken(id: id, number: number), first)
-        }
+        let (token, first) = watches.withLock { $0.add(id, onTermination) }
         if isOwnEndpoint(id.node.endpoint) {
             let alive = id.node.incarnation == incarnation && registry.withLock { $0.entries[id.path]?.isAlive ?? false }
             if !alive {
@@ -75,14 +63,7 @@ extension KeelActorSystem {
 
     /// Removes a watch; its callback will not be called after this returns (unless already running).
     public func unwatch(_ token: WatchToken) {
-        let last = watches.withLock { table -> Bool in
-            table.callbacks[token.id]?[token.number] = nil
-            if table.callbacks[token.id]?.isEmpty == true {
-                table.callbacks[token.id] = nil
-                return true
-            }
-            return false
-        }
+        let last = watches.withLock { $0.remove(token) }
         if last, token.id.node.endpoint != endpoint,
            case .established(let link, let node)? = routes.withLock({ $0[token.id.node.endpoint] }),
            node.incarnation == token.id.node.incarnation {
@@ -107,16 +88,13 @@ extension KeelActorSystem {
 
     /// Fires and removes the watches of one actor.
     func fireWatches(for id: ActorID, reason: TerminationReason) {
-        let callbacks = watches.withLock { $0.callbacks.removeValue(forKey: id) } ?? [:]
+        let callbacks = watches.withLock { $0.removeAll(of: id) }
         for callback in callbacks.values { callback(ActorTermination(id: id, reason: reason)) }
     }
 
     /// Fires and removes the watches of every actor on `endpoint` (except those of incarnation `except`).
     func fireWatches(endpoint: Endpoint, reason: TerminationReason, except: UInt64? = nil) {
-        let fired = watches.withLock { table -> [(ActorID, [UInt64: @Sendable (ActorTermination) -> Void])] in
-            let ids = table.callbacks.keys.filter { $0.node.endpoint == endpoint && $0.node.incarnation != except }
-            return ids.map { ($0, table.callbacks.removeValue(forKey: $0) ?? [:]) }
-        }
+        let fired = watches.withLock { $0.removeAll(on: endpoint, except: except) }
         for (id, callbacks) in fired {
             for callback in callbacks.values { callback(ActorTermination(id: id, reason: reason)) }
         }

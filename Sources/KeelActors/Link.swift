@@ -64,6 +64,19 @@ enum Route {
     case backingOff(until: UInt64, failures: Int, reason: String)
 }
 
+extension Route {
+    /// Appends a frame to a connecting route's queue; false (nothing done) for any other route.
+    /// In place: the route gives up its reference to the queue before the append, which therefore
+    /// never copies the frames queued so far (thousands, when many calls wait for one dial).
+    mutating func enqueue(_ callID: UInt64?, _ frame: [UInt8]) -> Bool {
+        guard case .connecting(var queued, let failures) = self else { return false }
+        self = .connecting(queued: [], failures: failures)
+        queued.append((callID, frame))
+        self = .connecting(queued: queued, failures: failures)
+        return true
+    }
+}
+
 /// Every endpoint's ``Route``, plus a one-entry memo of the last established route looked up. A
 /// caller mostly calls the same peer again, and hashing an endpoint (SipHash over its host name)
 /// costs more than the rest of a call's route lookup; comparing it with the memo's is a few
@@ -78,6 +91,12 @@ struct RouteTable: Sequence {
             memo = nil
             table[endpoint] = newValue
         }
+    }
+
+    /// Queues `frame` on `endpoint`'s route if it is connecting, in place (see ``Route/enqueue(_:_:)``);
+    /// false otherwise.
+    mutating func enqueue(_ frame: [UInt8], callID: UInt64?, on endpoint: Endpoint) -> Bool {
+        table[endpoint]?.enqueue(callID, frame) ?? false
     }
 
     /// The link and peer of `endpoint`'s route when it is established; nil otherwise.

@@ -46,4 +46,35 @@ import Testing
         loop.shutdown()
         await loop.waitForShutdown()
     }
+
+    /// Frames for a node being dialled queue on its route, in order, and are appended in place:
+    /// appending through a copy of the route once copied every frame queued so far, for every call.
+    @Test func framesQueueOnAConnectingRouteInOrderWithoutCopies() {
+        let endpoint = Endpoint(host: "10.0.0.3", port: 5050)
+        var table = RouteTable()
+        let queuedWithoutRoute = table.enqueue([0], callID: 0, on: endpoint)
+        #expect(!queuedWithoutRoute, "no route: nothing is queued")
+        table[endpoint] = .connecting(queued: [], failures: 2)
+        func queue() -> [(callID: UInt64?, frame: [UInt8])] {
+            guard case .connecting(let queued, _)? = table[endpoint] else { return [] }
+            return queued
+        }
+        var copies = 0
+        for index in 0..<1_000 {
+            // Looked at in a scope of its own: a copy held across the append would itself force a copy.
+            let (storage, spare) = { () -> (UnsafePointer<(callID: UInt64?, frame: [UInt8])>?, Bool) in
+                let before = queue()
+                return before.withUnsafeBufferPointer { ($0.baseAddress, before.capacity > before.count) }
+            }()
+            let queued = table.enqueue([UInt8(truncatingIfNeeded: index)], callID: UInt64(index), on: endpoint)
+            #expect(queued)
+            // With room to spare, an in-place append keeps the storage; a copy would move it.
+            if spare, queue().withUnsafeBufferPointer({ $0.baseAddress }) != storage { copies += 1 }
+        }
+        #expect(copies == 0)
+        let queued = queue()
+        #expect(queued.map(\.callID) == (0..<1_000).map { UInt64($0) })
+        guard case .connecting(_, let failures)? = table[endpoint] else { Issue.record("the route is no longer connecting"); return }
+        #expect(failures == 2)
+    }
 }

@@ -62,6 +62,40 @@ struct WatchTests {
         await cluster.shutdown()
     }
 
+    /// A lost connection ends the calls and watches of its own peer only: the routes, calls and
+    /// watches of the node's other peers carry on.
+    @Test(arguments: TransportKind.allCases)
+    func aCrashedPeerEndsOnlyItsOwnCallsAndWatches(_ kind: TransportKind) async throws {
+        let cluster = TestCluster(kind)
+        let (doomed, doomedActor) = try cluster.echoNode("doomed")
+        let (survivor, survivorActor) = try cluster.echoNode("survivor")
+        let client = try cluster.node("client")
+        let lost = try await client.resolve($EchoService.self, named: "echo", at: doomed.endpoint)
+        let kept = try await client.resolve($EchoService.self, named: "echo", at: survivor.endpoint)
+        let lostWatch = Task { await client.termination(of: lost.id) }
+        let keptWatch = Task { await client.termination(of: kept.id) }
+        let lostCall = Task { try await lost.delay(milliseconds: 30_000) }
+        let keptCall = Task { try await kept.delay(milliseconds: 300) }
+        _ = try await lost.greet("the delay call is now queued ahead of this one")
+        _ = try await kept.greet("and this one")
+        if kind == .memory { cluster.network.crash(doomed.endpoint) }
+        await doomed.shutdown()
+        let termination = try await withDeadline(5, "termination of the crashed peer's actor") { await lostWatch.value }
+        guard case .nodeDown? = termination?.reason else {
+            Issue.record("expected nodeDown, got \(String(describing: termination))")
+            return
+        }
+        let lostResult = try await withDeadline(5, "the crashed peer's call") { await lostCall.result }
+        #expect(throws: ActorSystemError.self) { try lostResult.get() }
+        // The other peer's call completes and its actor answers; its watch never fired.
+        #expect(try await withDeadline(5, "the surviving peer's call") { try await keptCall.value } == 300)
+        #expect(try await kept.greet("still here") == "hello, still here")
+        keptWatch.cancel()
+        #expect(await keptWatch.value == nil)
+        withExtendedLifetime((doomedActor, survivorActor)) {}
+        await cluster.shutdown()
+    }
+
     @Test func silentPeerIsDeclaredDownAfterTheHeartbeatTimeout() async throws {
         // A partition keeps the connection "open" but silent: only heartbeats can notice.
         let cluster = TestCluster(.memory)
