@@ -278,23 +278,32 @@ extension KeelActorSystem: TransportDelegate {
         for (continuation, error) in pending.withLock({ $0.takeExpired(now: now) }) {
             continuation.resume(returning: .failure(error))
         }
+        // Liveness is judged in seconds, so links are looked at an eighth of the shortest liveness
+        // period apart (125 ms by default), not on every tick: a master has a link per agent, and
+        // visiting 50,000 of them a hundred times a second would take much of its loop.
         let interval = UInt64(max(1, configuration.heartbeatInterval.nanoseconds))
         let timeout = UInt64(max(1, configuration.heartbeatTimeout.nanoseconds))
+        let handshakeTimeout = UInt64(max(1, configuration.handshakeTimeout.nanoseconds))
+        let resolution = UInt64(max(1, configuration.timerResolution.nanoseconds))
+        let scanEvery = max(resolution, min(interval, timeout, handshakeTimeout) / 8)
+        let previousScan = lastTick.load(ordering: .relaxed)
+        guard previousScan == 0 || now &- previousScan >= scanEvery else { return }
+        lastTick.store(now, ordering: .relaxed)
         // If this loop itself was stalled (CPU starvation, a long job), silence is our fault, not
         // the peers': restart their liveness clocks instead of declaring them down.
-        let previousTick = lastTick.exchange(now, ordering: .relaxed)
-        let stalled = previousTick != 0 && now &- previousTick > max(interval, 4 * UInt64(max(1, configuration.timerResolution.nanoseconds)))
-        let handshakeTimeout = UInt64(max(1, configuration.handshakeTimeout.nanoseconds))
+        let stalled = previousScan != 0 && now &- previousScan > max(interval, 4 * scanEvery)
         for link in connections.value.links.values {
+            // Fields read in place: a copy of the whole state (caches, watched paths) per link per
+            // scan cost more than the checks.
             if stalled { link.state.value.lastReceived = max(link.state.value.lastReceived, now &- interval) }
-            let state = link.state.value
-            if state.handshake.isEstablished {
-                if now &- state.lastReceived >= timeout {
-                    link.connection.close(reason: "nothing received for \((now &- state.lastReceived) / 1_000_000) ms (heartbeat timeout)")
+            if link.state.value.handshake.isEstablished {
+                let lastReceived = link.state.value.lastReceived
+                if now &- lastReceived >= timeout {
+                    link.connection.close(reason: "nothing received for \((now &- lastReceived) / 1_000_000) ms (heartbeat timeout)")
                 } else if now &- link.lastSent.load(ordering: .relaxed) >= interval {
                     link.send(Frames.ping())
                 }
-            } else if now &- state.createdAt >= handshakeTimeout {
+            } else if now &- link.state.value.createdAt >= handshakeTimeout {
                 link.connection.close(reason: "connect and handshake not completed within \(handshakeTimeout / 1_000_000) ms")
             }
         }

@@ -56,6 +56,7 @@ public final class KeelActorSystem: DistributedActorSystem, Sendable {
     let endpointWaiters = Mutex<[Endpoint: [UnsafeContinuation<Result<NodeID, ActorSystemError>, Never>]]>([:])
     let nextCallID = Atomic<UInt64>(1)
     let isShutDown = Atomic<Bool>(false)
+    /// When the timer last looked at every link's liveness (monotonic ns; 0 before the first time).
     let lastTick = Atomic<UInt64>(0)
     private let tickTimer = Mutex<ScheduledTimer?>(nil)
 
