@@ -12,7 +12,17 @@ import Synchronization
 /// ``TCPTransport/maxOutboundBytes`` and a peer that stops reading is disconnected.
 final class TCPConnection: TransportConnection, EventLoopHandler {
     private struct WriterState {
+        /// Bytes taken from the outbox (or a direct write) that the kernel has not all accepted yet:
+        /// those from `sent` on. An offset rather than removing what was written, which would move
+        /// the rest of a backlog of up to ``TCPTransport/maxOutboundBytes`` after every partial write.
         var leftover: [UInt8] = []
+        var sent = 0
+        var hasLeftover: Bool { sent < leftover.count }
+
+        mutating func dropLeftover() {
+            leftover = []
+            sent = 0
+        }
         var waitingForWritable = false
         var closed = false
     }
@@ -127,7 +137,7 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
         let wrote = writer.withLockIfAvailable { state -> Bool in
             // `outboxBytes` is exact for frames this thread queued (program order); a frame another
             // thread is queueing right now is concurrent with this one, so either order is right.
-            guard !state.closed, !state.waitingForWritable, state.leftover.isEmpty,
+            guard !state.closed, !state.waitingForWritable, !state.hasLeftover,
                   outboxBytes.load(ordering: .relaxed) == 0 else { return false }
             let written = Self.sendFrame(frame, on: fd)
             if written == frame.count { return true }
@@ -135,8 +145,9 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             // for `EPOLLOUT` or closes the connection with the error.
             var bytes = frame
             Self.writeLengthPrefix(into: &bytes)
-            state.leftover = Array(bytes[max(0, written)...])
-            backlog.wrappingAdd(state.leftover.count, ordering: .relaxed)
+            state.leftover = bytes
+            state.sent = max(0, written)
+            backlog.wrappingAdd(bytes.count - state.sent, ordering: .relaxed)
             drainLocked(&state)
             return true
         }
@@ -206,7 +217,8 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
     private func drainLocked(_ state: inout WriterState) {
         defer { releaseWaitersIfDrained() }
         while true {
-            if state.leftover.isEmpty {
+            if !state.hasLeftover {
+                state.sent = 0
                 state.leftover = outbox.withLock { box -> [UInt8] in
                     defer {
                         box = []
@@ -216,19 +228,20 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
                 }
                 if state.leftover.isEmpty { return }
             }
-            let total = state.leftover.count
+            let start = state.sent
+            let total = state.leftover.count - start
             // MSG_NOSIGNAL: a peer that vanished must yield EPIPE, never a process-killing SIGPIPE.
-            let written = state.leftover.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, total, Int32(MSG_NOSIGNAL)) }
+            let written = state.leftover.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + start, total, Int32(MSG_NOSIGNAL)) }
             if written > 0 { backlog.wrappingSubtract(written, ordering: .relaxed) }
             if written == total {
-                state.leftover.removeAll(keepingCapacity: false)
+                state.dropLeftover()
                 continue
             }
             if written >= 0 {
-                state.leftover.removeFirst(written)
+                state.sent += written
             } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
                 let reason = "write failed: \(String(cString: strerror(errno)))"
-                state.leftover = []
+                state.dropLeftover()
                 context.loop.execute { [self] in close(reason: reason) }
                 return
             }
@@ -418,7 +431,7 @@ final class TCPConnection: TransportConnection, EventLoopHandler {
             // Best effort: one non-blocking attempt to deliver what is queued (e.g. a goodbye).
             if !state.waitingForWritable { drainLocked(&state) }
             state.closed = true
-            state.leftover = []
+            state.dropLeftover()
             Glibc.close(fd)
         }
         outbox.withLock {

@@ -230,6 +230,40 @@ struct TCPDirectWriteTests {
         }
     }
 
+    /// Frames sent from other threads gather in the outbox and go out in large writes that the
+    /// kernel takes in parts: what it has not taken is resumed from where the last write stopped.
+    @Test func framesQueuedFromOtherThreadsArriveWholeAndInOrderThroughPartialWrites() async throws {
+        let loop = try EventLoop(name: "partial-writes")
+        let recorder = EventRecorder()
+        let collector = FrameCollector()
+        let transport = TCPTransport(maxOutboundBytes: 64 << 20)
+        let connection = transport.connect(to: Endpoint(host: "127.0.0.1", port: collector.port), context: TransportContext(loop: loop, maxFrameSize: 1 << 20, delegate: recorder))
+        try await withDeadline(5, "connect") { while recorder.connected.withLock({ $0 }) == 0 { try Task.checkCancellation(); await Task.yield() } }
+        // 16 MiB in 128 frames: more than the kernel's buffers take at once.
+        let pattern = (0..<(128 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let payloads = (0..<128).map { index in [UInt8(index)] + pattern.dropFirst() }
+        for payload in payloads {
+            var frame = [UInt8](repeating: 0, count: FrameBuffer.headerSize) + payload
+            frame[1] = UInt8(truncatingIfNeeded: payload.count >> 16)
+            frame[2] = UInt8(truncatingIfNeeded: payload.count >> 8)
+            frame[3] = UInt8(truncatingIfNeeded: payload.count)
+            connection.send(frame)
+        }
+        let received = try await withDeadline(30, "all frames") {
+            while true {
+                let frames = collector.frames.withLock { $0 }
+                if frames.count == payloads.count { return frames }
+                try Task.checkCancellation()
+                await Task.yield()
+            }
+        }
+        #expect(received == payloads)
+        #expect(recorder.closedReasons.withLock { $0 }.isEmpty)
+        connection.close(reason: "test over")
+        loop.shutdown()
+        await loop.waitForShutdown()
+    }
+
     /// The loop writes a lone frame at once, from the sender's buffer: with its length already in place (the
     /// actor system's frames) in one `send`, without it in one `sendmsg`. A frame larger than the socket takes
     /// leaves a remainder that must go out before anything sent after it.
