@@ -1,3 +1,4 @@
+import KeelCore
 import KeelStorage
 
 /// The master's registrar: the part of its state that survives a restart (proposal 0003, "What survives which
@@ -6,8 +7,10 @@ import KeelStorage
 /// Every change is a ``RegistrarRecord``; ``append(_:)`` returns only once the batch is durable, and the master
 /// acknowledges an admission, unreachability or removal only after that. Operations run one at a time in call order
 /// (a FIFO lock across suspension points), so the in-memory ``registry`` always equals snapshot + records in the
-/// store, and a compaction never races an append. After ``compactionThreshold`` records since the last snapshot the
-/// registrar writes the whole ``Registry`` with ``StateStore/compact(snapshot:)``.
+/// store, and a compaction never races an append. Appends that arrive while a write is in flight are written
+/// together, as one batch, by the first of them to get the lock (group commit, as Mesos' registrar does): a storm of
+/// agent registrations costs a durable write per batch, not per agent. After ``compactionThreshold`` records since
+/// the last snapshot the registrar writes the whole ``Registry`` with ``StateStore/compact(snapshot:)``.
 actor Registrar {
     /// The store written through.
     let store: any StateStore
@@ -21,8 +24,22 @@ actor Registrar {
     private(set) var compactions = 0
     /// The error of the latest failed compaction, if any.
     private(set) var lastCompactionError: RegistrarError?
+    /// How many batches were written to the store (for tests and metrics).
+    private(set) var appendBatches = 0
+    /// How many appends wait to be written (for tests and metrics).
+    var queuedAppendCount: Int { queuedAppends.count }
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var waitersHead = 0
+    /// Appends waiting to be written, in call order; the first of them to get the lock writes them all.
+    private var queuedAppends: [QueuedAppend] = []
+
+    /// One caller's records and, once its batch was written (or refused), the outcome.
+    private final class QueuedAppend {
+        let records: [RegistrarRecord]
+        var outcome: Result<Void, RegistrarError>?
+        init(_ records: [RegistrarRecord]) { self.records = records }
+    }
 
     init(store: any StateStore, compactionThreshold: Int) {
         self.store = store
@@ -44,26 +61,67 @@ actor Registrar {
         return registry
     }
 
-    /// Appends `records` as one durable batch, then applies them to ``registry``; compacts when due.
+    /// Appends `records` as one durable batch — together with the appends of other callers that queued while a write
+    /// was in flight — then applies them to ``registry``; compacts when due.
     ///
-    /// - Throws: ``RegistrarError/storage(operation:reason:)`` when the store refuses; nothing is applied then.
+    /// - Throws: ``RegistrarError/unknownAgent(_:record:)`` when `records` name an agent never admitted (the other
+    ///   callers' records are written all the same), ``RegistrarError/storage(operation:reason:)`` when the store
+    ///   refuses the batch; nothing of `records` is applied then.
     func append(_ records: [RegistrarRecord]) async throws(RegistrarError) {
         guard !records.isEmpty else { return }
+        let mine = QueuedAppend(records)
+        queuedAppends.append(mine)
         await acquire()
         defer { release() }
-        // Checked first and applied in place once durable: applying to a copy copied the whole registry per append.
-        try registry.check(records)
+        if mine.outcome == nil { await writeQueuedAppends() }
+        // Set by the batch that carried these records: this holder's, or an earlier holder's.
+        guard let outcome = mine.outcome else { throw .storage(operation: "append", reason: "the batch ended without an outcome") }
+        try outcome.get()
+    }
+
+    /// Writes every queued append as one batch (lock held). Each caller's records are checked on their own, against
+    /// the registry and the records accepted ahead of them in the batch, so one bad request fails alone.
+    private func writeQueuedAppends() async {
+        let queued = queuedAppends
+        queuedAppends = []
+        var accepted: [QueuedAppend] = []
+        var admittedAhead = Set<AgentID>()
         var encoded: [[UInt8]] = []
-        for record in records {
-            do { encoded.append(try RegistrarCodec.encode(record)) } catch {
-                throw .storage(operation: "encode", reason: String(describing: error))
+        for entry in queued {
+            do throws(RegistrarError) {
+                try registry.check(entry.records, alsoAdmitted: admittedAhead)
+                var mine: [[UInt8]] = []
+                for record in entry.records {
+                    do { mine.append(try RegistrarCodec.encode(record)) } catch {
+                        throw .storage(operation: "encode", reason: String(describing: error))
+                    }
+                }
+                encoded += mine
+                accepted.append(entry)
+                for case .admitted(let id, _, _) in entry.records { admittedAhead.insert(id) }
+            } catch {
+                entry.outcome = .failure(error)
             }
         }
-        do { try await store.append(encoded) } catch {
-            throw .storage(operation: "append", reason: String(describing: error))
+        guard !accepted.isEmpty else { return }
+        do {
+            try await store.append(encoded)
+        } catch {
+            let failure = RegistrarError.storage(operation: "append", reason: String(describing: error))
+            for entry in accepted { entry.outcome = .failure(failure) }
+            return
         }
-        for record in records { try registry.apply(record) }
-        recordsSinceSnapshot += records.count
+        appendBatches += 1
+        // Checked above and applied in place once durable: applying to a copy copied the whole registry per append.
+        for entry in accepted {
+            do throws(RegistrarError) {
+                for record in entry.records { try registry.apply(record) }
+                entry.outcome = .success(())
+            } catch {
+                entry.outcome = .failure(error)
+            }
+            recordsSinceSnapshot += entry.records.count
+        }
         if recordsSinceSnapshot >= compactionThreshold {
             // The batch is durable whatever happens here: a failed compaction is kept for the caller to log, and
             // retried after the next append.
@@ -101,6 +159,18 @@ actor Registrar {
 
     /// Hands the lock to the next waiter (which then owns `busy`) or frees it.
     private func release() {
-        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+        guard waitersHead < waiters.count else {
+            busy = false
+            waiters.removeAll(keepingCapacity: true)
+            waitersHead = 0
+            return
+        }
+        let next = waiters[waitersHead]
+        waitersHead += 1
+        if waitersHead >= 1_024 && waitersHead * 2 >= waiters.count {
+            waiters.removeFirst(waitersHead)
+            waitersHead = 0
+        }
+        next.resume()
     }
 }

@@ -100,9 +100,10 @@ public struct Registry: Sendable, Hashable, Codable {
     /// The agent with `id`, if known.
     public subscript(id: AgentID) -> RegisteredAgent? { byID[id] }
 
-    /// Checks that `records`, applied in order, would all be accepted by ``apply(_:)``, without changing anything.
-    public func check(_ records: [RegistrarRecord]) throws(RegistrarError) {
-        var admitted = Set<AgentID>()
+    /// Checks that `records`, applied in order, would all be accepted by ``apply(_:)``, without changing anything;
+    /// `alsoAdmitted` counts as admitted already (records written ahead of these in the same batch).
+    public func check(_ records: [RegistrarRecord], alsoAdmitted: Set<AgentID> = []) throws(RegistrarError) {
+        var admitted = alsoAdmitted
         for record in records {
             switch record {
             case .admitted(let id, _, _): admitted.insert(id)
