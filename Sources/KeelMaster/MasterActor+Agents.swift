@@ -154,17 +154,27 @@ extension MasterActor {
     }
 
     /// Marks agents unreachable for longer than ``MasterConfiguration/unreachableAgentMaxAge`` gone, durably first.
+    ///
+    /// Looks at the agents only when the earliest of them can be due (``unreachableExpiryDue``), not on every tick:
+    /// the age is days, the tick a tenth of a second, and a master has an entry per agent (50,000 at scale).
     func expireUnreachableAgents() async {
         guard let maxAge = configuration.unreachableAgentMaxAge else { return }
         let now = configuration.wallClock()
+        if let due = unreachableExpiryDue, now < due { return }
         let age = Double(maxAge.components.seconds) + Double(maxAge.components.attoseconds) / 1e18
-        let expired = state.agents.values.filter { agent in
-            agent.state == .unreachable && (agent.unreachableSince.map { now - $0 >= age } ?? false)
-        }.map(\.id).sorted()
+        var expired: [AgentID] = []
+        var nextDue = Double.infinity
+        for (id, agent) in state.agents where agent.state == .unreachable {
+            guard let since = agent.unreachableSince else { continue }
+            if now - since >= age { expired.append(id) } else { nextDue = min(nextDue, since + age) }
+        }
+        unreachableExpiryDue = nextDue
         guard !expired.isEmpty else { return }
+        expired.sort()
         do { try await registrar.append(expired.map { .gone($0, time: now) }) } catch {
             logger.error("cannot record agents unreachable too long as gone; retrying at the next tick",
                          ["error": error.description])
+            unreachableExpiryDue = nil
             return
         }
         for agentID in expired where state.agents[agentID]?.state == .unreachable {
@@ -240,6 +250,7 @@ extension MasterActor {
         deactivate(agentID, to: .unreachable)
         state.agents[agentID]?.state = .unreachable
         state.agents[agentID]?.unreachableSince = configuration.wallClock()
+        unreachableExpiryDue = nil
         publish(.agentUnreachable(agentID))
         allocateIfPending()
     }

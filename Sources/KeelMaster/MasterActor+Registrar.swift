@@ -55,6 +55,7 @@ extension MasterActor {
                                                      unreachableSince: agent.status == .gone ? nil : agent.since)
             }
         }
+        unreachableExpiryDue = nil
         if !registry.weights.isEmpty { applyWeights(registry.weights) }
         for quota in registry.quotas { applyQuota(quota) }
         if !recoveringAgents.isEmpty {
@@ -108,6 +109,7 @@ extension MasterActor {
             let now = configuration.clock.now()
             state.agents[agent.id] = AgentRecord(id: agent.id, info: agent.info, actor: agent.actor, state: .unreachable,
                                                  lastSeen: now, lastPing: now, unreachableSince: time)
+            unreachableExpiryDue = nil
             publish(.agentUnreachable(agent.id))
         }
         if !readmitted.isEmpty {

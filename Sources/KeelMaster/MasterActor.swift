@@ -44,6 +44,9 @@ public distributed actor MasterActor: MasterService, OperatorService {
     var reregistrationDeadline: ClockInstant?
     /// When active agents are next due for a ping or their ping timeout (see ``checkAgents(now:)``).
     var agentChecks = AgentCheckSchedule()
+    /// The wall-clock time before which no unreachable agent can reach ``MasterConfiguration/unreachableAgentMaxAge``
+    /// (see ``expireUnreachableAgents()``); `nil` when an agent became unreachable since the last look.
+    var unreachableExpiryDue: Double?
 
     /// The master runs on its node's event loop (``LoopSerialExecutor``): requests and the replies to its own calls
     /// resume it on the thread that read them, without waking a pool thread per message. It never blocks, and its

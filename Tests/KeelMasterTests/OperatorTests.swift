@@ -149,6 +149,8 @@ import Testing
         let framework = try await cluster.framework("fw", capabilities: [.partitionAware])
         let agent = try await cluster.agent("agent-a")
         try await launch("t1", framework, agent, uuid: 1)
+        // A look at the agents while none is unreachable: the next is due only once one becomes unreachable.
+        await cluster.tick()
         await agent.actor.whenLocal { $0.mute() }
         let timeout = await cluster.master.whenLocal { $0.configuration.agentPingTimeout } ?? .seconds(75)
         await cluster.tick(after: timeout)
