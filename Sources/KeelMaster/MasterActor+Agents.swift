@@ -49,8 +49,8 @@ extension MasterActor {
         let reported = Dictionary(request.tasks.map { ($0.task.taskID, $0) }, uniquingKeysWith: { _, last in last })
         var used: [FrameworkID: [Role: Resources]] = [:]
         // Tasks the master knew on this agent but the agent no longer reports are gone.
-        for task in state.tasks.values.flatMap(\.values) where task.agentID == id && !task.state.isTerminal
-            && reported[task.info.taskID].map({ $0.frameworkID != task.frameworkID }) ?? true {
+        for task in state.liveTasks(onAgent: id)
+            where reported[task.info.taskID].map({ $0.frameworkID != task.frameworkID }) ?? true {
             let status = masterStatus(task.info.taskID, .gone, reason: .agentReregistered,
                                       message: "agent \(id) re-registered without the task", agentID: id)
             state.tasks[task.frameworkID]?[task.info.taskID]?.state = .gone
@@ -81,9 +81,8 @@ extension MasterActor {
                                                           message: nil, agentID: id)
             var latest = status
             latest.state = snapshot.state
-            state.tasks[frameworkID, default: [:]][snapshot.task.taskID] =
-                TaskRecord(frameworkID: frameworkID, info: snapshot.task, role: role, state: snapshot.state,
-                           latest: latest, holdsResources: true, seenUpdates: previous?.seenUpdates ?? [])
+            state.setTask(TaskRecord(frameworkID: frameworkID, info: snapshot.task, role: role, state: snapshot.state,
+                                     latest: latest, holdsResources: true, seenUpdates: previous?.seenUpdates ?? []))
             used[frameworkID, default: [:]][role, default: Resources()] += snapshot.task.resources
         }
         try admit(id, info: info, actor: request.actor, used: used, executors: request.executors)
@@ -270,7 +269,7 @@ extension MasterActor {
                 report(status, to: task.frameworkID)
             }
         }
-        for task in state.tasks.values.flatMap(\.values) where task.agentID == agentID {
+        for task in state.tasks(onAgent: agentID) {
             state.tasks[task.frameworkID]?[task.info.taskID]?.holdsResources = false
         }
         for frameworkID in state.agents[agentID]?.executors.keys.sorted() ?? [] {

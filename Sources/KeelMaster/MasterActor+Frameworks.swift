@@ -96,7 +96,7 @@ extension MasterActor {
             task.holdsResources = false
             task.latest = masterStatus(taskID, .killed, reason: .frameworkRemoved, message: "framework removed",
                                        agentID: task.agentID)
-            state.tasks[frameworkID]?[taskID] = task
+            state.setTask(task)
         }
         for agentID in state.agents.keys where state.agents[agentID]?.executors[frameworkID] != nil {
             agents.insert(agentID)
@@ -110,7 +110,7 @@ extension MasterActor {
         }
         forget(framework.scheduler)
         state.frameworks[frameworkID] = nil
-        for task in (state.tasks.removeValue(forKey: frameworkID) ?? [:]).values.sorted(by: { $0.info.taskID < $1.info.taskID }) {
+        for task in state.removeTasks(of: frameworkID).values.sorted(by: { $0.info.taskID < $1.info.taskID }) {
             state.completedTasks.append(task)
         }
         state.removedFrameworks.insert(frameworkID)

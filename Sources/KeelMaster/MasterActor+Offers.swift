@@ -31,7 +31,7 @@ extension MasterActor {
                 hostname: agent.info.hostname, allocationRole: decision.role, resources: decision.resources,
                 attributes: agent.info.attributes,
                 executorIDs: Array((agent.executors[decision.frameworkID] ?? [:]).keys).sorted())
-            state.offers[offer.id] = (offer, now)
+            state.addOffer(offer, at: now)
             byFramework[decision.frameworkID, default: []].append(offer)
         }
         for (frameworkID, offers) in byFramework.sorted(by: { $0.key < $1.key }) {
@@ -42,7 +42,7 @@ extension MasterActor {
     /// Withdraws an outstanding offer: its resources return to the allocator unfiltered and, when `notify`, the
     /// framework is told.
     func rescind(_ offerID: OfferID, notify: Bool = true) {
-        guard let (offer, _) = state.offers.removeValue(forKey: offerID) else { return }
+        guard let (offer, _) = state.removeOffer(offerID) else { return }
         recover(offer.resources, framework: offer.frameworkID, agent: offer.agentID, role: offer.allocationRole,
                 filter: nil)
         if notify { toScheduler(offer.frameworkID, "rescind") { try await $0.rescind(offerID) } }
@@ -61,7 +61,7 @@ extension MasterActor {
         let filter = Self.refuseFilter(request.filters)
         for id in request.offerIDs {
             guard let (offer, _) = state.offers[id], offer.frameworkID == request.frameworkID else { continue }
-            state.offers[id] = nil
+            state.removeOffer(id)
             recover(offer.resources, framework: offer.frameworkID, agent: offer.agentID, role: offer.allocationRole,
                     filter: filter)
         }
@@ -89,7 +89,7 @@ extension MasterActor {
             }
             for error in LaunchValidator.dropAll(request.operations, because: problem) { refuse(error, framework: framework.id) }
         case .success(let pooled):
-            for offer in pooled.offers { state.offers[offer.id] = nil }
+            for offer in pooled.offers { state.removeOffer(offer.id) }
             carryOut(request, pooled: pooled, framework: framework)
         }
         allocateIfPending()
@@ -143,9 +143,8 @@ extension MasterActor {
         }
         let status = masterStatus(task.taskID, .staging, reason: nil, message: nil, agentID: task.agentID,
                                   executorID: executor?.executorID)
-        state.tasks[framework.id, default: [:]][task.taskID] =
-            TaskRecord(frameworkID: framework.id, info: task, role: role, state: .staging, latest: status,
-                       holdsResources: true)
+        state.setTask(TaskRecord(frameworkID: framework.id, info: task, role: role, state: .staging, latest: status,
+                                 holdsResources: true))
         report(status, to: framework.id)
     }
 

@@ -59,7 +59,7 @@ extension MasterActor {
             // A terminal task whose final update is acknowledged is forgotten (Mesos moves it to completed tasks).
             if let task = state.tasks[frameworkID]?[acknowledgement.taskID], task.state.isTerminal,
                !task.holdsResources, task.latest.uuid == acknowledgement.uuid {
-                state.tasks[frameworkID]?[acknowledgement.taskID] = nil
+                state.removeTask(acknowledgement.taskID, of: frameworkID)
                 state.completedTasks.append(task)
             }
         }

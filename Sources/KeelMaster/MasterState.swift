@@ -69,6 +69,12 @@ public struct TaskRecord: Sendable {
     public var agentID: AgentID { info.agentID }
 }
 
+/// A task's framework and ID: what names a task cluster-wide.
+struct TaskRef: Hashable, Sendable {
+    let frameworkID: FrameworkID
+    let taskID: TaskID
+}
+
 /// The master's bookkeeping, free of I/O: agents, frameworks, outstanding offers and tasks, and ID assignment.
 /// ``MasterActor`` owns one and performs the calls its changes imply.
 public struct MasterState: Sendable {
@@ -80,10 +86,18 @@ public struct MasterState: Sendable {
     public var frameworks: [FrameworkID: FrameworkRecord] = [:]
     /// Framework IDs that were torn down or expired; they may not subscribe again.
     public var removedFrameworks: Set<FrameworkID> = []
-    /// Outstanding offers and when they were made.
-    public var offers: [OfferID: (offer: KeelProtocol.Offer, madeAt: ClockInstant)] = [:]
-    /// Tasks by framework and ID.
-    public var tasks: [FrameworkID: [TaskID: TaskRecord]] = [:]
+    /// Outstanding offers and when they were made; added with ``addOffer(_:at:)``, removed with ``removeOffer(_:)``,
+    /// which keep the offers of each agent indexed.
+    public internal(set) var offers: [OfferID: (offer: KeelProtocol.Offer, madeAt: ClockInstant)] = [:]
+    /// The outstanding offers of each agent, for events about one agent.
+    private var offersOnAgent: [AgentID: Set<OfferID>] = [:]
+    /// Tasks by framework and ID. Tasks come and go through ``setTask(_:)``, ``removeTask(_:of:)`` and
+    /// ``removeTasks(of:)``, which keep the tasks of each agent indexed; fields of a record may change in place, its
+    /// agent never does.
+    public internal(set) var tasks: [FrameworkID: [TaskID: TaskRecord]] = [:]
+    /// The tasks of each agent: an event about one agent (unreachable, re-registered, removed) finds its tasks
+    /// without looking at every task of the cluster (hundreds of thousands at scale).
+    private var tasksOnAgent: [AgentID: Set<TaskRef>] = [:]
     /// Recently completed tasks no longer in ``tasks``.
     public var completedTasks: CompletedTasks
     private var nextAgent = 0
@@ -134,7 +148,28 @@ public struct MasterState: Sendable {
 
     /// Outstanding offers of an agent.
     public func offers(onAgent agentID: AgentID) -> [KeelProtocol.Offer] {
-        offers.values.map(\.offer).filter { $0.agentID == agentID }.sorted { $0.id < $1.id }
+        (offersOnAgent[agentID] ?? []).compactMap { offers[$0]?.offer }.sorted { $0.id < $1.id }
+    }
+
+    /// Records an outstanding offer made at `madeAt`.
+    public mutating func addOffer(_ offer: KeelProtocol.Offer, at madeAt: ClockInstant) {
+        if let previous = offers.updateValue((offer, madeAt), forKey: offer.id), previous.offer.agentID != offer.agentID {
+            forgetOffer(offer.id, on: previous.offer.agentID)
+        }
+        offersOnAgent[offer.agentID, default: []].insert(offer.id)
+    }
+
+    /// Removes an outstanding offer; returns it, or nil when there was none.
+    @discardableResult
+    public mutating func removeOffer(_ id: OfferID) -> (offer: KeelProtocol.Offer, madeAt: ClockInstant)? {
+        guard let removed = offers.removeValue(forKey: id) else { return nil }
+        forgetOffer(id, on: removed.offer.agentID)
+        return removed
+    }
+
+    private mutating func forgetOffer(_ id: OfferID, on agentID: AgentID) {
+        offersOnAgent[agentID]?.remove(id)
+        if offersOnAgent[agentID]?.isEmpty == true { offersOnAgent[agentID] = nil }
     }
 
     /// Outstanding offers made to a framework.
@@ -142,10 +177,46 @@ public struct MasterState: Sendable {
         offers.values.map(\.offer).filter { $0.frameworkID == frameworkID }.sorted { $0.id < $1.id }
     }
 
-    /// Non-terminal tasks on an agent.
+    /// Non-terminal tasks on an agent, by task ID.
     public func liveTasks(onAgent agentID: AgentID) -> [TaskRecord] {
-        tasks.values.flatMap(\.values).filter { $0.agentID == agentID && !$0.state.isTerminal }
-            .sorted { $0.info.taskID < $1.info.taskID }
+        tasks(onAgent: agentID).filter { !$0.state.isTerminal }
+    }
+
+    /// Every task the master keeps on an agent, terminal ones included, by task ID.
+    public func tasks(onAgent agentID: AgentID) -> [TaskRecord] {
+        (tasksOnAgent[agentID] ?? []).compactMap { tasks[$0.frameworkID]?[$0.taskID] }
+            .sorted { ($0.info.taskID, $0.frameworkID) < ($1.info.taskID, $1.frameworkID) }
+    }
+
+    /// Adds or replaces the record of `task`'s framework and ID.
+    public mutating func setTask(_ task: TaskRecord) {
+        let ref = TaskRef(frameworkID: task.frameworkID, taskID: task.info.taskID)
+        if let previous = tasks[ref.frameworkID]?.updateValue(task, forKey: ref.taskID), previous.agentID != task.agentID {
+            forget(ref, on: previous.agentID)
+        }
+        if tasks[ref.frameworkID] == nil { tasks[ref.frameworkID] = [ref.taskID: task] }
+        tasksOnAgent[task.agentID, default: []].insert(ref)
+    }
+
+    /// Removes a task's record; returns it, or nil when there was none.
+    @discardableResult
+    public mutating func removeTask(_ taskID: TaskID, of frameworkID: FrameworkID) -> TaskRecord? {
+        guard let removed = tasks[frameworkID]?.removeValue(forKey: taskID) else { return nil }
+        if tasks[frameworkID]?.isEmpty == true { tasks[frameworkID] = nil }
+        forget(TaskRef(frameworkID: frameworkID, taskID: taskID), on: removed.agentID)
+        return removed
+    }
+
+    /// Removes every task of a framework; returns them.
+    public mutating func removeTasks(of frameworkID: FrameworkID) -> [TaskID: TaskRecord] {
+        let removed = tasks.removeValue(forKey: frameworkID) ?? [:]
+        for (taskID, task) in removed { forget(TaskRef(frameworkID: frameworkID, taskID: taskID), on: task.agentID) }
+        return removed
+    }
+
+    private mutating func forget(_ ref: TaskRef, on agentID: AgentID) {
+        tasksOnAgent[agentID]?.remove(ref)
+        if tasksOnAgent[agentID]?.isEmpty == true { tasksOnAgent[agentID] = nil }
     }
 
     /// Whether the framework gets the real partition states (otherwise LOST).

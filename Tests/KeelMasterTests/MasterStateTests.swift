@@ -14,8 +14,8 @@ import Testing
         var state = MasterState(idPrefix: "m")
         let info = try task("t", on: agent)
         let status = TaskStatus(taskID: info.taskID, state: taskState, source: .master, timestamp: 0)
-        state.tasks[framework] = [info.taskID: TaskRecord(frameworkID: framework, info: info, role: .any,
-                                                          state: taskState, latest: status, holdsResources: true)]
+        state.setTask(TaskRecord(frameworkID: framework, info: info, role: .any, state: taskState, latest: status,
+                                 holdsResources: true))
         return state
     }
 
@@ -43,12 +43,69 @@ import Testing
         #expect(state.liveTaskIDs(of: framework).isEmpty)
     }
 
+    /// An agent's tasks are found through the index the task operations keep, across frameworks, terminal ones
+    /// included only where asked, and forgotten when removed one by one or with their framework.
+    @Test func theTasksOfAnAgentFollowEveryTaskOperation() throws {
+        var state = MasterState(idPrefix: "m")
+        let other = AgentID("other")
+        let second = FrameworkID("fw2")
+        func record(_ id: String, _ framework: FrameworkID, on agent: AgentID, _ taskState: TaskState) throws -> TaskRecord {
+            let info = try task(id, on: agent)
+            return TaskRecord(frameworkID: framework, info: info, role: .any, state: taskState,
+                              latest: TaskStatus(taskID: info.taskID, state: taskState, source: .master, timestamp: 0),
+                              holdsResources: !taskState.isTerminal)
+        }
+        state.setTask(try record("b", framework, on: agent, .running))
+        state.setTask(try record("a", second, on: agent, .staging))
+        state.setTask(try record("c", framework, on: agent, .finished))
+        state.setTask(try record("d", framework, on: other, .running))
+        #expect(state.tasks(onAgent: agent).map(\.info.taskID.value) == ["a", "b", "c"])
+        #expect(state.liveTasks(onAgent: agent).map(\.info.taskID.value) == ["a", "b"])
+        #expect(state.tasks(onAgent: other).map(\.info.taskID.value) == ["d"])
+        // Replaced in place: still once.
+        state.setTask(try record("b", framework, on: agent, .finished))
+        #expect(state.tasks(onAgent: agent).map(\.info.taskID.value) == ["a", "b", "c"])
+        #expect(state.liveTasks(onAgent: agent).map(\.info.taskID.value) == ["a"])
+        // A record for the same task on another agent moves it there.
+        state.setTask(try record("b", framework, on: other, .running))
+        #expect(state.tasks(onAgent: agent).map(\.info.taskID.value) == ["a", "c"])
+        #expect(state.tasks(onAgent: other).map(\.info.taskID.value) == ["b", "d"])
+        #expect(state.removeTask(TaskID("c"), of: framework)?.state == .finished)
+        #expect(state.removeTask(TaskID("c"), of: framework) == nil)
+        #expect(state.tasks(onAgent: agent).map(\.info.taskID.value) == ["a"])
+        #expect(state.removeTasks(of: framework).count == 2)
+        #expect(state.tasks(onAgent: other).isEmpty)
+        #expect(state.tasks(onAgent: agent).map(\.info.taskID.value) == ["a"])
+        #expect(state.tasks[framework] == nil && state.tasks[second]?.count == 1)
+    }
+
+    /// An agent's outstanding offers are found through the index that adding and removing offers keep.
+    @Test func theOffersOfAnAgentFollowEveryOfferOperation() throws {
+        var state = MasterState(idPrefix: "m")
+        let other = AgentID("other")
+        func offer(_ id: String, on agent: AgentID) throws -> KeelProtocol.Offer {
+            KeelProtocol.Offer(id: OfferID(id), frameworkID: framework, agentID: agent, hostname: "h", allocationRole: .any,
+                               resources: try Resources.parse("cpus:1"))
+        }
+        let now = ClockInstant(nanoseconds: 0)
+        state.addOffer(try offer("o2", on: agent), at: now)
+        state.addOffer(try offer("o1", on: agent), at: now)
+        state.addOffer(try offer("o3", on: other), at: now)
+        #expect(state.offers(onAgent: agent).map(\.id.value) == ["o1", "o2"])
+        #expect(state.offers(onAgent: other).map(\.id.value) == ["o3"])
+        #expect(state.removeOffer(OfferID("o2"))?.offer.agentID == agent)
+        #expect(state.removeOffer(OfferID("o2")) == nil)
+        #expect(state.offers(onAgent: agent).map(\.id.value) == ["o1"])
+        #expect(state.removeOffer(OfferID("o1")) != nil && state.removeOffer(OfferID("o3")) != nil)
+        #expect(state.offers(onAgent: agent).isEmpty && state.offers(onAgent: other).isEmpty && state.offers.isEmpty)
+    }
+
     @Test func liveTaskIDsAmongCandidatesAgreeWithTheFullSet() throws {
         var state = try state(with: .running)
         let ended = try task("done", on: agent)
         let endedStatus = TaskStatus(taskID: ended.taskID, state: .finished, source: .executor, timestamp: 0)
-        state.tasks[framework]?[ended.taskID] = TaskRecord(frameworkID: framework, info: ended, role: .any,
-                                                           state: .finished, latest: endedStatus, holdsResources: false)
+        state.setTask(TaskRecord(frameworkID: framework, info: ended, role: .any, state: .finished, latest: endedStatus,
+                                 holdsResources: false))
         let candidates = [TaskID("t"), TaskID("done"), TaskID("new")]
         #expect(state.liveTaskIDs(of: framework, among: candidates) == [TaskID("t")])
         #expect(state.liveTaskIDs(of: framework, among: candidates) == state.liveTaskIDs(of: framework).intersection(candidates))
