@@ -103,12 +103,13 @@ public struct Registry: Sendable, Hashable, Codable {
     /// Checks that `records`, applied in order, would all be accepted by ``apply(_:)``, without changing anything;
     /// `alsoAdmitted` counts as admitted already (records written ahead of these in the same batch).
     public func check(_ records: [RegistrarRecord], alsoAdmitted: Set<AgentID> = []) throws(RegistrarError) {
-        var admitted = alsoAdmitted
+        // Not merged into one set: `alsoAdmitted` grows with a batch, and a copy of it per caller was quadratic.
+        var admitted = Set<AgentID>()
         for record in records {
             switch record {
             case .admitted(let id, _, _): admitted.insert(id)
             case .unreachable(let id, _), .gone(let id, _):
-                guard byID[id] != nil || admitted.contains(id) else {
+                guard byID[id] != nil || admitted.contains(id) || alsoAdmitted.contains(id) else {
                     throw .unknownAgent(id, record: String(describing: record))
                 }
             case .weights, .quota: break
