@@ -249,19 +249,7 @@ struct TCPDirectWriteTests {
             frame[3] = UInt8(truncatingIfNeeded: payload.count)
             connection.send(frame)
         }
-        let received = try await withDeadline(30, "all frames") {
-            while true {
-                let frames = collector.frames.withLock { $0 }
-                if frames.count == payloads.count { return frames }
-                try Task.checkCancellation()
-                await Task.yield()
-            }
-        }
-        #expect(received == payloads)
-        #expect(recorder.closedReasons.withLock { $0 }.isEmpty)
-        connection.close(reason: "test over")
-        loop.shutdown()
-        await loop.waitForShutdown()
+        try await expectDelivered(payloads, to: collector, within: 30, recorder: recorder, connection: connection, loop: loop)
     }
 
     /// The loop writes a lone frame at once, from the sender's buffer: with its length already in place (the
@@ -290,8 +278,15 @@ struct TCPDirectWriteTests {
             // Each send is the only job the loop runs: the path that writes at once.
             await Task(executorPreference: loop) { connection.send(toSend) }.value
         }
+        try await expectDelivered(payloads, to: collector, within: 20, recorder: recorder, connection: connection, loop: loop)
+    }
+
+    /// Waits until `collector` has as many frames as `payloads`, expects exactly those with the connection never
+    /// closed, then closes it and stops the loop.
+    private func expectDelivered(_ payloads: [[UInt8]], to collector: FrameCollector, within seconds: Double,
+                                 recorder: EventRecorder, connection: any TransportConnection, loop: EventLoop) async throws {
         let expected = payloads.count
-        let received = try await withDeadline(20, "all frames") {
+        let received = try await withDeadline(seconds, "all frames") {
             while true {
                 let frames = collector.frames.withLock { $0 }
                 if frames.count == expected { return frames }
