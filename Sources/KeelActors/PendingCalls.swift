@@ -75,9 +75,7 @@ struct PendingCalls {
 
     /// Removes the call and returns its continuation, to resume outside the lock; nil when it already ended.
     mutating func take(_ callID: UInt64) -> UnsafeContinuation<CallOutcome, Never>? {
-        guard let entry = entries.removeValue(forKey: callID) else { return nil }
-        buckets[entry.bucket]?.ids.remove(callID)
-        return entry.continuation
+        takeWithPlace(callID)?.continuation
     }
 
     /// ``take(_:)``, also telling whether the caller was on the event loop when it called.
