@@ -154,7 +154,7 @@ public struct MasterState: Sendable {
     /// Records an outstanding offer made at `madeAt`.
     public mutating func addOffer(_ offer: KeelProtocol.Offer, at madeAt: ClockInstant) {
         if let previous = offers.updateValue((offer, madeAt), forKey: offer.id), previous.offer.agentID != offer.agentID {
-            forgetOffer(offer.id, on: previous.offer.agentID)
+            Self.unindex(offer.id, on: previous.offer.agentID, in: &offersOnAgent)
         }
         offersOnAgent[offer.agentID, default: []].insert(offer.id)
     }
@@ -163,13 +163,14 @@ public struct MasterState: Sendable {
     @discardableResult
     public mutating func removeOffer(_ id: OfferID) -> (offer: KeelProtocol.Offer, madeAt: ClockInstant)? {
         guard let removed = offers.removeValue(forKey: id) else { return nil }
-        forgetOffer(id, on: removed.offer.agentID)
+        Self.unindex(id, on: removed.offer.agentID, in: &offersOnAgent)
         return removed
     }
 
-    private mutating func forgetOffer(_ id: OfferID, on agentID: AgentID) {
-        offersOnAgent[agentID]?.remove(id)
-        if offersOnAgent[agentID]?.isEmpty == true { offersOnAgent[agentID] = nil }
+    /// Removes `member` from `agentID`'s entry of a by-agent index, dropping the entry once empty.
+    private static func unindex<Member>(_ member: Member, on agentID: AgentID, in index: inout [AgentID: Set<Member>]) {
+        index[agentID]?.remove(member)
+        if index[agentID]?.isEmpty == true { index[agentID] = nil }
     }
 
     /// Outstanding offers made to a framework.
@@ -192,7 +193,7 @@ public struct MasterState: Sendable {
     public mutating func setTask(_ task: TaskRecord) {
         let ref = TaskRef(frameworkID: task.frameworkID, taskID: task.info.taskID)
         if let previous = tasks[ref.frameworkID]?.updateValue(task, forKey: ref.taskID), previous.agentID != task.agentID {
-            forget(ref, on: previous.agentID)
+            Self.unindex(ref, on: previous.agentID, in: &tasksOnAgent)
         }
         if tasks[ref.frameworkID] == nil { tasks[ref.frameworkID] = [ref.taskID: task] }
         tasksOnAgent[task.agentID, default: []].insert(ref)
@@ -203,21 +204,19 @@ public struct MasterState: Sendable {
     public mutating func removeTask(_ taskID: TaskID, of frameworkID: FrameworkID) -> TaskRecord? {
         guard let removed = tasks[frameworkID]?.removeValue(forKey: taskID) else { return nil }
         if tasks[frameworkID]?.isEmpty == true { tasks[frameworkID] = nil }
-        forget(TaskRef(frameworkID: frameworkID, taskID: taskID), on: removed.agentID)
+        Self.unindex(TaskRef(frameworkID: frameworkID, taskID: taskID), on: removed.agentID, in: &tasksOnAgent)
         return removed
     }
 
     /// Removes every task of a framework; returns them.
     public mutating func removeTasks(of frameworkID: FrameworkID) -> [TaskID: TaskRecord] {
         let removed = tasks.removeValue(forKey: frameworkID) ?? [:]
-        for (taskID, task) in removed { forget(TaskRef(frameworkID: frameworkID, taskID: taskID), on: task.agentID) }
+        for (taskID, task) in removed {
+            Self.unindex(TaskRef(frameworkID: frameworkID, taskID: taskID), on: task.agentID, in: &tasksOnAgent)
+        }
         return removed
     }
 
-    private mutating func forget(_ ref: TaskRef, on agentID: AgentID) {
-        tasksOnAgent[agentID]?.remove(ref)
-        if tasksOnAgent[agentID]?.isEmpty == true { tasksOnAgent[agentID] = nil }
-    }
 
     /// Whether the framework gets the real partition states (otherwise LOST).
     public func isPartitionAware(_ frameworkID: FrameworkID) -> Bool {
