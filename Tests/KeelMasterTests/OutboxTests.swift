@@ -106,4 +106,69 @@ private actor Transcript {
         outbox.enqueue(batching: "updates", 2) { (items: [Int]) in await transcript.record("updates\(items)") }
         #expect(await transcript.untilCount(2) == ["updates[1]", "updates[2]"])
     }
+
+    /// Calls queued behind a running worker start no other; each burst into an idle outbox starts exactly one, which
+    /// ends once the queue is empty (an idle outbox holds no task).
+    @Test(.timeLimit(.minutes(1)))
+    func aWorkerRunsOnlyWhileCallsAreQueued() async {
+        let outbox = Outbox()
+        let gate = Gate()
+        let transcript = Transcript()
+        outbox.enqueue {
+            await gate.pass()
+            await transcript.record("0")
+        }
+        await gate.untilArrived()
+        for index in 1...3 { outbox.enqueue { await transcript.record("\(index)") } }
+        #expect(outbox.workersStarted == 1 && !outbox.isIdle)
+        await gate.open()
+        #expect(await transcript.untilCount(4) == ["0", "1", "2", "3"])
+        for burst in 1...50 {
+            while !outbox.isIdle { await Task.yield() }
+            #expect(outbox.workersStarted == burst)
+            for index in 0..<5 { outbox.enqueue { await transcript.record("\(burst).\(index)") } }
+            _ = await transcript.untilCount(4 + burst * 5)
+        }
+        while !outbox.isIdle { await Task.yield() }
+        #expect(outbox.workersStarted == 51)
+        let expected = ["0", "1", "2", "3"] + (1...50).flatMap { burst in (0..<5).map { "\(burst).\($0)" } }
+        #expect(await transcript.entries == expected)
+    }
+
+    /// Calls enqueued while the worker is deciding to stop are never lost nor reordered: each one is either taken by
+    /// the stopping worker or starts the next.
+    @Test(.timeLimit(.minutes(1)))
+    func callsRacingTheWorkersExitAreKeptInOrder() async {
+        let outbox = Outbox()
+        let transcript = Transcript()
+        let total = 3_000
+        for index in 0..<total {
+            outbox.enqueue { await transcript.record("\(index)") }
+            // Let the worker catch up now and then, so that it often finds the queue empty just as the next arrives.
+            if index % 3 == 0 { _ = await transcript.untilCount(index + 1) }
+        }
+        #expect(await transcript.untilCount(total) == (0..<total).map { "\($0)" })
+        #expect(outbox.workersStarted > 1)
+    }
+
+    /// After close, queued calls still go and later ones are dropped.
+    @Test(.timeLimit(.minutes(1)))
+    func closeKeepsQueuedCallsAndDropsLaterOnes() async {
+        let outbox = Outbox()
+        let gate = Gate()
+        let transcript = Transcript()
+        outbox.enqueue {
+            await gate.pass()
+            await transcript.record("first")
+        }
+        await gate.untilArrived()
+        outbox.enqueue(batching: "updates", 1) { (items: [Int]) in await transcript.record("updates\(items)") }
+        outbox.close()
+        outbox.enqueue { await transcript.record("dropped") }
+        outbox.enqueue(batching: "updates", 2) { (items: [Int]) in await transcript.record("updates\(items)") }
+        await gate.open()
+        #expect(await transcript.untilCount(2) == ["first", "updates[1]"])
+        while !outbox.isIdle { await Task.yield() }
+        #expect(await transcript.entries == ["first", "updates[1]"])
+    }
 }
