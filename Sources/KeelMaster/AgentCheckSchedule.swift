@@ -56,3 +56,31 @@ struct AgentCheckSchedule: Sendable {
         }
     }
 }
+
+extension AgentCheckSchedule {
+    /// The ``AgentRecord/lastPing`` to give an agent admitted at `now`: an instant within one `interval` before it,
+    /// taken from a hash of the agent's ID, so its first ping comes after between 0 and 1 `interval` and then every
+    /// `interval`.
+    ///
+    /// Agents are admitted in bursts — after a master failover all of them re-register within seconds, and the
+    /// registrar admits a queue of them in one write — and pinging each one exactly one interval after its admission
+    /// would repeat the burst every interval, 50,000 pings in a few seconds on one core. With phases spread evenly
+    /// over the interval the master's pings are spread evenly too. The hash (FNV-1a, then mixed) makes the phase reproducible.
+    static func firstPingReference(for agent: AgentID, admittedAt now: ClockInstant, interval: Duration) -> ClockInstant {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in agent.value.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        // FNV's last multiplication barely reaches the high bits for IDs that differ in their last characters
+        // (sequential agent IDs): a finalizer (MurmurHash3's fmix64) spreads every input bit over all of them.
+        hash ^= hash >> 33
+        hash &*= 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        hash &*= 0xc4ce_b9fe_1a85_ec53
+        hash ^= hash >> 33
+        let fraction = Double(hash >> 11) / Double(UInt64(1) << 53)
+        return now.advanced(by: .zero - interval * fraction)
+    }
+}
+

@@ -113,8 +113,10 @@ extension MasterActor {
         }
         if let old = state.agents[id]?.actor, old != actor { forget(old) }
         let now = configuration.clock.now()
-        state.agents[id] = AgentRecord(id: id, info: info, actor: actor, state: .active, lastSeen: now, lastPing: now,
-                                       executors: executorRecords)
+        let pingReference = AgentCheckSchedule.firstPingReference(for: id, admittedAt: now,
+                                                                  interval: configuration.agentPingInterval)
+        state.agents[id] = AgentRecord(id: id, info: info, actor: actor, state: .active, lastSeen: now,
+                                       lastPing: pingReference, executors: executorRecords)
         if let admitted = state.agents[id] { scheduleCheck(admitted) }
         watch(actor) { master in await master.agentActorLost(id, actor: actor) }
         publish(.agentAdmitted(id))

@@ -15,7 +15,9 @@ public struct AgentRecord: Sendable {
     public var state: AgentState
     /// When it last answered a ping or called the master.
     public var lastSeen: ClockInstant
-    /// When the master last pinged it.
+    /// When the master last pinged it; until its first ping, an instant within one ping interval before its
+    /// admission (``AgentCheckSchedule/firstPingReference(for:admittedAt:interval:)``: first pings spread over the
+    /// interval).
     public var lastPing: ClockInstant
     /// Executors the master launched or the agent reported, per framework.
     public var executors: [FrameworkID: [ExecutorID: ExecutorRecord]] = [:]

@@ -35,4 +35,23 @@ import Testing
         }
         #expect(schedule.count == 0)
     }
+
+    /// First pings of agents admitted at one instant are spread evenly over the interval, none later than one
+    /// interval after admission, each agent's phase the same every time.
+    @Test func firstPingPhasesSpreadOverTheInterval() {
+        let now = at(1_000), interval = Duration.seconds(15)
+        var perTenth = [Int](repeating: 0, count: 10)
+        for n in 0..<10_000 {
+            let agent = AgentID("20261207-0000-S\(n)")
+            let reference = AgentCheckSchedule.firstPingReference(for: agent, admittedAt: now, interval: interval)
+            #expect(reference == AgentCheckSchedule.firstPingReference(for: agent, admittedAt: now, interval: interval))
+            let firstPing = reference.advanced(by: interval)
+            #expect(firstPing > now && firstPing <= now.advanced(by: interval))
+            let tenth = Int((firstPing.nanoseconds - now.nanoseconds) * 10 / 15_000_000_000)
+            perTenth[min(tenth, 9)] += 1
+        }
+        // 1,000 expected in each tenth of the interval (binomial σ ≈ 30).
+        #expect(perTenth.allSatisfy { (850...1_150).contains($0) }, "\(perTenth)")
+    }
 }
+

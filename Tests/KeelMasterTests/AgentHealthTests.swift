@@ -127,4 +127,40 @@ import Testing
         #expect(await cluster.violations().isEmpty)
         await cluster.shutdown()
     }
+
+    /// Agents admitted together are not pinged together: each is pinged first at its own phase within one interval
+    /// of its admission, then once per interval. (Pinging every agent exactly one interval after its admission
+    /// repeated the registration burst every interval: 50,000 pings within seconds stalled the master's loop.)
+    @Test func agentsAdmittedTogetherArePingedAtSpreadPhases() async throws {
+        let cluster = try Cluster()
+        var agents: [Cluster.Agent] = []
+        for index in 0..<24 { agents.append(try await cluster.agent("agent-\(index)")) }
+        let start = cluster.clock.now()
+        /// The agents the master pinged at the current instant, after checking each of them received the ping.
+        func pingedNow() async throws -> Set<AgentID> {
+            let now = cluster.clock.now()
+            let state = try #require(await cluster.state())
+            var pinged: Set<AgentID> = []
+            for agent in agents where state.agents[agent.id]?.lastPing == now {
+                pinged.insert(agent.id)
+                #expect(await agent.events.take { if case .ping = $0 { true } else { false } } != nil)
+            }
+            return pinged
+        }
+        await cluster.tick(after: .milliseconds(7_500))
+        let firstHalf = try await pingedNow()
+        let predicted = Set(agents.map(\.id).filter {
+            AgentCheckSchedule.firstPingReference(for: $0, admittedAt: start, interval: .seconds(15))
+                .advanced(by: .seconds(15)) <= cluster.clock.now()
+        })
+        #expect(firstHalf == predicted)
+        #expect((3...21).contains(firstHalf.count), "\(firstHalf.count) of 24 pinged in the first half interval")
+        await cluster.tick(after: .milliseconds(7_500))
+        #expect(try await pingedNow() == Set(agents.map(\.id)).subtracting(firstHalf))
+        await cluster.tick(after: .milliseconds(7_500))
+        #expect(try await pingedNow() == firstHalf)
+        await cluster.tick(after: .milliseconds(7_500))
+        #expect(try await pingedNow() == Set(agents.map(\.id)).subtracting(firstHalf))
+        await cluster.shutdown()
+    }
 }
