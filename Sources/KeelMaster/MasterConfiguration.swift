@@ -54,8 +54,9 @@ public struct MasterConfiguration: Sendable {
     /// `--agent_reregister_timeout`). Those that do not are marked unreachable (their tasks are then reported
     /// UNREACHABLE, or LOST to frameworks that are not partition-aware, on reconciliation). Default 10 minutes.
     public var agentReregistrationTimeout: Duration = .seconds(600)
-    /// The registrar writes a snapshot of its registry (``StateStore/compact(snapshot:)``) once this many records
-    /// were appended since the last one. Default 1,000.
+    /// The registrar writes a snapshot of its registry (``StateStore/compact(snapshot:)``) once this many records,
+    /// and at least as many as the registry had entries (agents, weights, quotas) at the last one, were appended since.
+    /// Default 1,000.
     public var registrarCompactionThreshold: Int = 1_000
     /// How long an agent may stay unreachable before the master marks it gone for good (durably; its tasks are
     /// then reported GONE to partition-aware frameworks and it must register anew). Mesos'

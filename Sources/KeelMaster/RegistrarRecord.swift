@@ -73,6 +73,8 @@ public struct Registry: Sendable, Hashable, Codable {
 
     /// Agents sorted by ID.
     public var agents: [RegisteredAgent] { byID.values.sorted { $0.id < $1.id } }
+    /// How many entries (agents, weights, quotas) a snapshot of it holds.
+    public var entryCount: Int { byID.count + weights.count + quotas.count }
 
     /// An empty registry.
     public init() {}

@@ -60,4 +60,29 @@ final class GatedStore: StateStore {
         // Durable: what the store holds decodes to the same registry.
         #expect(try RegistrarCodec.registry(from: try await store.recover()) == registry)
     }
+
+    /// A snapshot waits for at least as many records as the registry holds: 1,000 registrations one by one with a
+    /// threshold of 10 compact at 10, 20, 40, … entries (7 snapshots, under 2,000 entries written in all), not every
+    /// 10 records (100 snapshots, ~50,000 entries), and the store still recovers every agent.
+    @Test func snapshotsGrowWithTheRegistrySoTheirCostStaysLinear() async throws {
+        let store = MemoryStateStore()
+        let registrar = Registrar(store: store, compactionThreshold: 10)
+        var snapshotEntries = 0, compactions = 0
+        for index in 0..<1_000 {
+            try await registrar.append([try admitted(index)])
+            let now = await registrar.compactions
+            if now > compactions {
+                compactions = now
+                snapshotEntries += await registrar.registry.entryCount
+            }
+        }
+        #expect(compactions == 7, "snapshots at 10, 20, 40, 80, 160, 320 and 640 agents")
+        #expect(snapshotEntries == 1_270)
+        let registry = await registrar.registry
+        #expect(registry.entryCount == 1_000)
+        let recovered = try await store.recover()
+        #expect(recovered.records.count == 360, "records since the snapshot at 640 agents")
+        #expect(try RegistrarCodec.registry(from: recovered) == registry)
+    }
 }
+
