@@ -47,6 +47,10 @@ public distributed actor MasterActor: MasterService, OperatorService {
     /// The wall-clock time before which no unreachable agent can reach ``MasterConfiguration/unreachableAgentMaxAge``
     /// (see ``expireUnreachableAgents()``); `nil` when an agent became unreachable since the last look.
     var unreachableExpiryDue: Double?
+    /// An event-triggered allocation is queued on the master's executor (see ``allocateIfPending()``).
+    var allocationQueued = false
+    /// Allocation cycles run so far, periodic and event-triggered (Mesos' `allocator/mesos/allocation_runs`).
+    public internal(set) var allocationRuns = 0
 
     /// The master runs on its node's event loop (``LoopSerialExecutor``): requests and the replies to its own calls
     /// resume it on the thread that read them, without waking a pool thread per message. It never blocks, and its
@@ -116,6 +120,7 @@ public distributed actor MasterActor: MasterService, OperatorService {
         }
         if now >= lastAllocation.advanced(by: configuration.allocationInterval) {
             lastAllocation = now
+            allocationRuns += 1
             dispatch(allocator.allocate())
         } else {
             allocateIfPending()

@@ -97,4 +97,31 @@ import Testing
         #expect(await framework.events.take { if case .heartbeat = $0 { true } else { false } } != nil)
         await cluster.shutdown()
     }
+
+    /// Events handled together share one allocation cycle, run after them: eight revives in one job of the master
+    /// make one cycle (each ran a cycle over every agent before), and its offer goes to one of them.
+    @Test func eventsHandledTogetherShareOneAllocationCycle() async throws {
+        let cluster = try Cluster()
+        var frameworks: [Cluster.Framework] = []
+        for index in 0..<8 {
+            let framework = try await cluster.framework("fw-\(index)")
+            try await framework.master.suppress(framework.id, roles: [])
+            frameworks.append(framework)
+        }
+        _ = try await cluster.agent("agent-a")
+        let before = try #require(await cluster.master.whenLocal { $0.allocationRuns })
+        #expect(await cluster.state()?.offers.isEmpty == true)
+        let ids = frameworks.map(\.id)
+        try await cluster.master.whenLocal { master in
+            for id in ids { try await master.revive(id, roles: []) }
+            #expect(master.state.offers.isEmpty, "the cycle runs after the events, not inside each")
+        }
+        // A later job of the master runs after the queued cycle.
+        #expect(await cluster.master.whenLocal { $0.allocationRuns } == before + 1)
+        let offers = try #require(await cluster.state()?.offers)
+        #expect(offers.count == 1 && ids.contains(offers.values.first?.offer.frameworkID ?? FrameworkID("none")))
+        #expect(await cluster.violations().isEmpty)
+        await cluster.shutdown()
+    }
 }
+
