@@ -115,8 +115,8 @@ extension MasterActor {
         let now = configuration.clock.now()
         let pingReference = AgentCheckSchedule.firstPingReference(for: id, admittedAt: now,
                                                                   interval: configuration.agentPingInterval)
-        state.agents[id] = AgentRecord(id: id, info: info, actor: actor, state: .active, lastSeen: now,
-                                       lastPing: pingReference, executors: executorRecords)
+        state.setAgent(AgentRecord(id: id, info: info, actor: actor, state: .active, lastSeen: now,
+                                   lastPing: pingReference, executors: executorRecords))
         if let admitted = state.agents[id] { scheduleCheck(admitted) }
         watch(actor) { master in await master.agentActorLost(id, actor: actor) }
         publish(.agentAdmitted(id))

@@ -98,10 +98,7 @@ extension MasterActor {
                                        agentID: task.agentID)
             state.setTask(task)
         }
-        for agentID in state.agents.keys where state.agents[agentID]?.executors[frameworkID] != nil {
-            agents.insert(agentID)
-            state.agents[agentID]?.executors[frameworkID] = nil
-        }
+        agents.formUnion(state.removeExecutors(of: frameworkID))
         for agentID in agents.sorted() {
             toAgent(agentID, "shutdownFramework") { try await $0.shutdownFramework(frameworkID) }
         }

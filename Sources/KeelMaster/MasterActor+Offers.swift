@@ -153,8 +153,8 @@ extension MasterActor {
     /// Records one validated task as STAGING (and its executor, when new) and tells the framework.
     private func launch(_ task: TaskInfo, executor: ExecutorInfo?, role: Role, framework: FrameworkRecord) {
         if let executor, state.agents[task.agentID]?.executors[framework.id]?[executor.executorID] == nil {
-            state.agents[task.agentID]?.executors[framework.id, default: [:]][executor.executorID] =
-                ExecutorRecord(info: executor, role: role, holdsResources: true)
+            state.addExecutor(ExecutorRecord(info: executor, role: role, holdsResources: true), of: framework.id,
+                              on: task.agentID)
         }
         let status = masterStatus(task.taskID, .staging, reason: nil, message: nil, agentID: task.agentID,
                                   executorID: executor?.executorID)

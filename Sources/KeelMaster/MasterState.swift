@@ -93,6 +93,12 @@ public struct MasterState: Sendable {
     public internal(set) var offers: [OfferID: (offer: KeelProtocol.Offer, madeAt: ClockInstant)] = [:]
     /// The outstanding offers of each agent, for events about one agent.
     private var offersOnAgent: [AgentID: Set<OfferID>] = [:]
+    /// The outstanding offers of each framework, for its teardown (it used to look at every offer of the cluster).
+    private var offersOfFramework: [FrameworkID: Set<OfferID>] = [:]
+    /// Agents on which a framework's executors were recorded with ``addExecutor(_:of:on:)`` or at admission: at
+    /// least every agent whose ``AgentRecord/executors`` has an entry for it (perhaps more; checked on use), so a
+    /// framework's teardown looks at those agents instead of at every agent of the cluster.
+    public internal(set) var agentsWithExecutors: [FrameworkID: Set<AgentID>] = [:]
     /// Tasks by framework and ID. Tasks come and go through ``setTask(_:)``, ``removeTask(_:of:)`` and
     /// ``removeTasks(of:)``, which keep the tasks of each agent indexed; fields of a record may change in place, its
     /// agent never does.
@@ -155,29 +161,55 @@ public struct MasterState: Sendable {
 
     /// Records an outstanding offer made at `madeAt`.
     public mutating func addOffer(_ offer: KeelProtocol.Offer, at madeAt: ClockInstant) {
-        if let previous = offers.updateValue((offer, madeAt), forKey: offer.id), previous.offer.agentID != offer.agentID {
-            Self.unindex(offer.id, on: previous.offer.agentID, in: &offersOnAgent)
+        if let previous = offers.updateValue((offer, madeAt), forKey: offer.id) {
+            Self.unindex(offer.id, under: previous.offer.agentID, in: &offersOnAgent)
+            Self.unindex(offer.id, under: previous.offer.frameworkID, in: &offersOfFramework)
         }
         offersOnAgent[offer.agentID, default: []].insert(offer.id)
+        offersOfFramework[offer.frameworkID, default: []].insert(offer.id)
     }
 
     /// Removes an outstanding offer; returns it, or nil when there was none.
     @discardableResult
     public mutating func removeOffer(_ id: OfferID) -> (offer: KeelProtocol.Offer, madeAt: ClockInstant)? {
         guard let removed = offers.removeValue(forKey: id) else { return nil }
-        Self.unindex(id, on: removed.offer.agentID, in: &offersOnAgent)
+        Self.unindex(id, under: removed.offer.agentID, in: &offersOnAgent)
+        Self.unindex(id, under: removed.offer.frameworkID, in: &offersOfFramework)
         return removed
     }
 
-    /// Removes `member` from `agentID`'s entry of a by-agent index, dropping the entry once empty.
-    private static func unindex<Member>(_ member: Member, on agentID: AgentID, in index: inout [AgentID: Set<Member>]) {
-        index[agentID]?.remove(member)
-        if index[agentID]?.isEmpty == true { index[agentID] = nil }
+    /// Removes `member` from `key`'s entry of an index, dropping the entry once empty.
+    private static func unindex<Key, Member>(_ member: Member, under key: Key, in index: inout [Key: Set<Member>]) {
+        index[key]?.remove(member)
+        if index[key]?.isEmpty == true { index[key] = nil }
     }
 
     /// Outstanding offers made to a framework.
     public func offers(ofFramework frameworkID: FrameworkID) -> [KeelProtocol.Offer] {
-        offers.values.map(\.offer).filter { $0.frameworkID == frameworkID }.sorted { $0.id < $1.id }
+        (offersOfFramework[frameworkID] ?? []).compactMap { offers[$0]?.offer }.sorted { $0.id < $1.id }
+    }
+
+    /// Records a framework's executor on an agent (replacing a record of the same ID).
+    public mutating func addExecutor(_ executor: ExecutorRecord, of frameworkID: FrameworkID, on agentID: AgentID) {
+        guard agents[agentID] != nil else { return }
+        agents[agentID]?.executors[frameworkID, default: [:]][executor.info.executorID] = executor
+        agentsWithExecutors[frameworkID, default: []].insert(agentID)
+    }
+
+    /// Admits (or replaces) an agent's record, indexing the executors it comes with.
+    public mutating func setAgent(_ record: AgentRecord) {
+        agents[record.id] = record
+        for frameworkID in record.executors.keys { agentsWithExecutors[frameworkID, default: []].insert(record.id) }
+    }
+
+    /// Removes every executor record of a framework, on every agent; returns the agents that had one.
+    public mutating func removeExecutors(of frameworkID: FrameworkID) -> Set<AgentID> {
+        var holders = Set<AgentID>()
+        for agentID in agentsWithExecutors.removeValue(forKey: frameworkID) ?? []
+        where agents[agentID]?.executors.removeValue(forKey: frameworkID) != nil {
+            holders.insert(agentID)
+        }
+        return holders
     }
 
     /// Non-terminal tasks on an agent, by task ID.
@@ -195,7 +227,7 @@ public struct MasterState: Sendable {
     public mutating func setTask(_ task: TaskRecord) {
         let ref = TaskRef(frameworkID: task.frameworkID, taskID: task.info.taskID)
         if let previous = tasks[ref.frameworkID]?.updateValue(task, forKey: ref.taskID), previous.agentID != task.agentID {
-            Self.unindex(ref, on: previous.agentID, in: &tasksOnAgent)
+            Self.unindex(ref, under: previous.agentID, in: &tasksOnAgent)
         }
         if tasks[ref.frameworkID] == nil { tasks[ref.frameworkID] = [ref.taskID: task] }
         tasksOnAgent[task.agentID, default: []].insert(ref)
@@ -206,7 +238,7 @@ public struct MasterState: Sendable {
     public mutating func removeTask(_ taskID: TaskID, of frameworkID: FrameworkID) -> TaskRecord? {
         guard let removed = tasks[frameworkID]?.removeValue(forKey: taskID) else { return nil }
         if tasks[frameworkID]?.isEmpty == true { tasks[frameworkID] = nil }
-        Self.unindex(TaskRef(frameworkID: frameworkID, taskID: taskID), on: removed.agentID, in: &tasksOnAgent)
+        Self.unindex(TaskRef(frameworkID: frameworkID, taskID: taskID), under: removed.agentID, in: &tasksOnAgent)
         return removed
     }
 
@@ -214,7 +246,7 @@ public struct MasterState: Sendable {
     public mutating func removeTasks(of frameworkID: FrameworkID) -> [TaskID: TaskRecord] {
         let removed = tasks.removeValue(forKey: frameworkID) ?? [:]
         for (taskID, task) in removed {
-            Self.unindex(TaskRef(frameworkID: frameworkID, taskID: taskID), on: task.agentID, in: &tasksOnAgent)
+            Self.unindex(TaskRef(frameworkID: frameworkID, taskID: taskID), under: task.agentID, in: &tasksOnAgent)
         }
         return removed
     }

@@ -100,6 +100,61 @@ import Testing
         #expect(state.offers(onAgent: agent).isEmpty && state.offers(onAgent: other).isEmpty && state.offers.isEmpty)
     }
 
+    /// A framework's offers are found without looking at other frameworks' offers, and follow re-adds under another
+    /// framework and removals.
+    @Test func theOffersOfAFrameworkFollowEveryOfferOperation() throws {
+        var state = MasterState(idPrefix: "m")
+        let second = FrameworkID("fw2")
+        func offer(_ id: String, to framework: FrameworkID, on agent: AgentID) throws -> KeelProtocol.Offer {
+            KeelProtocol.Offer(id: OfferID(id), frameworkID: framework, agentID: agent, hostname: "h", allocationRole: .any,
+                               resources: try Resources.parse("cpus:1"))
+        }
+        let now = ClockInstant(nanoseconds: 0)
+        state.addOffer(try offer("o2", to: framework, on: agent), at: now)
+        state.addOffer(try offer("o1", to: framework, on: AgentID("other")), at: now)
+        state.addOffer(try offer("o3", to: second, on: agent), at: now)
+        #expect(state.offers(ofFramework: framework).map(\.id.value) == ["o1", "o2"])
+        #expect(state.offers(ofFramework: second).map(\.id.value) == ["o3"])
+        state.addOffer(try offer("o2", to: second, on: agent), at: now)  // replaced under another framework
+        #expect(state.offers(ofFramework: framework).map(\.id.value) == ["o1"])
+        #expect(state.offers(ofFramework: second).map(\.id.value) == ["o2", "o3"])
+        for id in ["o1", "o2", "o3"] { #expect(state.removeOffer(OfferID(id)) != nil) }
+        #expect(state.offers(ofFramework: framework).isEmpty && state.offers(ofFramework: second).isEmpty)
+    }
+
+    /// Removing a framework's executors finds every agent holding one (recorded at launch or at admission), touches
+    /// no other framework's, and leaves the index empty.
+    @Test func executorsOfAFrameworkAreFoundThroughTheirIndex() throws {
+        var state = MasterState(idPrefix: "m")
+        let second = FrameworkID("fw2")
+        func executor(_ id: String) throws -> ExecutorRecord {
+            ExecutorRecord(info: ExecutorInfo(executorID: ExecutorID(id), kind: .default,
+                                              resources: try Resources.parse("cpus:0.1")),
+                           role: .any, holdsResources: true)
+        }
+        func agentRecord(_ id: String, executors: [FrameworkID: [ExecutorID: ExecutorRecord]] = [:]) throws -> AgentRecord {
+            let info = KeelProtocol.AgentInfo(id: AgentID(id), hostname: id, resources: try Resources.parse("cpus:1"))
+            let actor = ActorID(node: NodeID(endpoint: Endpoint(host: id, port: 1), incarnation: 1), path: "agent")
+            let now = ClockInstant(nanoseconds: 0)
+            return AgentRecord(id: AgentID(id), info: info, actor: actor, state: .active, lastSeen: now, lastPing: now,
+                               executors: executors)
+        }
+        for index in 0..<100 { state.setAgent(try agentRecord("a\(index)")) }
+        state.setAgent(try agentRecord("readmitted", executors: [framework: [ExecutorID("e0"): try executor("e0")]]))
+        state.addExecutor(try executor("e1"), of: framework, on: AgentID("a7"))
+        state.addExecutor(try executor("e2"), of: framework, on: AgentID("a7"))
+        state.addExecutor(try executor("e3"), of: second, on: AgentID("a7"))
+        state.addExecutor(try executor("e4"), of: second, on: AgentID("a9"))
+        state.addExecutor(try executor("e5"), of: framework, on: AgentID("never-admitted"))  // ignored
+        #expect(state.agents[AgentID("never-admitted")] == nil)
+        #expect(state.removeExecutors(of: framework) == [AgentID("a7"), AgentID("readmitted")])
+        #expect(state.agents[AgentID("a7")]?.executors[framework] == nil)
+        #expect(state.agents[AgentID("a7")]?.executors[second]?.count == 1)
+        #expect(state.agentsWithExecutors[framework] == nil)
+        #expect(state.removeExecutors(of: second) == [AgentID("a7"), AgentID("a9")])
+        #expect(state.agentsWithExecutors.isEmpty)
+    }
+
     @Test func liveTaskIDsAmongCandidatesAgreeWithTheFullSet() throws {
         var state = try state(with: .running)
         let ended = try task("done", on: agent)
