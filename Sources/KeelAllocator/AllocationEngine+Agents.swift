@@ -59,7 +59,9 @@ extension AllocationEngine {
         for entry in agents[a].ledger {
             loadScratch(entry.resources)
             applyRows(agent: slot, client: entry.client, sign: -1, touchAgent: false)
+            heldAgents[Int(entry.client)].remove(slot)
         }
+        for filter in agents[a].filters { heldAgents[Int(filter.client)].remove(slot) }
         accountAgentTotals(total: agents[a].total, free: agents[a].free, sign: -1)
         for kind in 0..<stride { agentFree[a * stride + kind] = 0 }
         agents[a] = AgentRecord(id: id, live: false, active: false, hostname: "", attributes: Attributes(),

@@ -189,6 +189,7 @@ extension AllocationEngine {
             agents[agent].ledger[index].resources += offerable
         } else {
             agents[agent].ledger.append(LedgerEntry(client: client, resources: offerable))
+            heldAgents[c].insert(slot)
         }
         context.offers.append(Offer(frameworkID: frameworks[Int(clients[c].framework)].id,
                                     agentID: agents[agent].id, role: clients[c].role, resources: offerable))

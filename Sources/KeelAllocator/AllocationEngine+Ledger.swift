@@ -12,6 +12,7 @@ extension AllocationEngine {
             agents[a].ledger[index].resources += resources
         } else {
             agents[a].ledger.append(LedgerEntry(client: client, resources: resources))
+            heldAgents[Int(client)].insert(agent)
         }
     }
 
@@ -25,9 +26,22 @@ extension AllocationEngine {
             let remaining = agents[a].ledger[index].resources - resources
             if remaining.isEmpty {
                 agents[a].ledger.remove(at: index)
+                refreshHeld(agent: agent, client: client)
             } else {
                 agents[a].ledger[index].resources = remaining
             }
+        }
+    }
+
+    /// Brings ``heldAgents`` up to date for one (agent, client) pair whose ledger entry or filter went.
+    mutating func refreshHeld(agent: Int32, client: Int32) {
+        let a = Int(agent)
+        let index = filterIndex(agent: a, client: client)
+        let filtered = index < agents[a].filters.count && agents[a].filters[index].client == client
+        if filtered || agents[a].ledger.contains(where: { $0.client == client }) {
+            heldAgents[Int(client)].insert(agent)
+        } else {
+            heldAgents[Int(client)].remove(agent)
         }
     }
 

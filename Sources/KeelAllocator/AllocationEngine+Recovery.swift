@@ -21,6 +21,7 @@ extension AllocationEngine {
             agents[a].filters[index].expiry = Swift.max(agents[a].filters[index].expiry, expiry)
         } else {
             agents[a].filters.insert(FilterEntry(client: client, expiry: expiry), at: index)
+            heldAgents[Int(client)].insert(agent)
         }
         agents[a].earliestExpiry = Swift.min(agents[a].earliestExpiry, expiry)
     }
@@ -53,7 +54,17 @@ extension AllocationEngine {
 
     /// Drops the agent's expired filters; called only when the earliest expiry has passed, so it is rare.
     mutating func pruneFilters(agent: Int, now: Int64) {
+        let expired = agents[agent].filters.filter { $0.expiry <= now }.map(\.client)
         agents[agent].filters.removeAll { $0.expiry <= now }
         agents[agent].earliestExpiry = agents[agent].filters.map(\.expiry).min() ?? Int64.max
+        for client in expired { refreshHeld(agent: Int32(agent), client: client) }
+    }
+
+    /// Drops the filters of `clients` on `agent`.
+    mutating func removeFilters(agent: Int32, of clients: Set<Int32>) {
+        let a = Int(agent)
+        guard !agents[a].filters.isEmpty else { return }
+        agents[a].filters.removeAll { clients.contains($0.client) }
+        agents[a].earliestExpiry = agents[a].filters.map(\.expiry).min() ?? Int64.max
     }
 }

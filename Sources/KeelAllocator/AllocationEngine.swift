@@ -88,6 +88,11 @@ struct AllocationEngine: Sendable {
     var stride = 8
 
     var agents: ContiguousArray<AgentRecord> = []
+    /// By client slot: the agents on which the client has a ledger entry or a filter, exactly
+    /// (``invariantViolations()`` checks), so removing or reviving a framework visits these instead of every agent.
+    /// Beside ``clients`` rather than in ``ClientRecord``: the cycle copies client records, and one more reference
+    /// in each made every copy dearer.
+    var heldAgents: ContiguousArray<Set<Int32>> = []
     var agentSlots: [AgentID: Int32] = [:]
     var freeAgentSlots: [Int32] = []
     /// Free scalars per agent row (all reservations together).

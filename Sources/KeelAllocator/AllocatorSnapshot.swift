@@ -155,6 +155,15 @@ extension AllocationEngine {
                 totals[kind] += record.total.scalar(named: kindNames[kind]).milli
             }
         }
+        var held = [Set<Int32>](repeating: [], count: clients.count)
+        for slot in liveAgents {
+            for entry in agents[Int(slot)].ledger { held[Int(entry.client)].insert(slot) }
+            for filter in agents[Int(slot)].filters { held[Int(filter.client)].insert(slot) }
+        }
+        for index in clients.indices where heldAgents[index] != held[index] {
+            problems.append("client \(index) (\(clients[index].role)): held agents \(heldAgents[index].sorted()), "
+                            + "ledgers and filters say \(held[index].sorted())")
+        }
         for index in clients.indices where clients[index].live {
             let base = index * stride
             for kind in kindNames.indices where clientSums[base + kind] != clientAlloc[base + kind] {

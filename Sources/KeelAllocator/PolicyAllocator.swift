@@ -80,7 +80,7 @@ public struct PolicyAllocator<Policy: AllocationPolicyKind>: Allocator, Sendable
         try engine.updateFramework(id, config: config, suppressedRoles: suppressedRoles)
     }
 
-    /// See ``Allocator/removeFramework(_:)``. O(agents).
+    /// See ``Allocator/removeFramework(_:)``. O(agents on which it holds resources or filters).
     public mutating func removeFramework(_ id: FrameworkID) throws(AllocatorError) { try engine.removeFramework(id) }
 
     /// See ``Allocator/activateFramework(_:)``.
@@ -135,7 +135,7 @@ public struct PolicyAllocator<Policy: AllocationPolicyKind>: Allocator, Sendable
         try engine.suppress(framework, roles: roles)
     }
 
-    /// See ``Allocator/reviveOffers(framework:roles:)``. O(agents with filters).
+    /// See ``Allocator/reviveOffers(framework:roles:)``. O(agents on which the revived roles hold something).
     public mutating func reviveOffers(framework: FrameworkID, roles: Set<Role>? = nil) throws(AllocatorError) {
         try engine.revive(framework, roles: roles)
     }

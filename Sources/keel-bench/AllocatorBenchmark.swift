@@ -30,6 +30,8 @@ enum AllocatorBenchmark {
         var addAgentMicroseconds = 0.0
         var addFrameworkMicroseconds = 0.0
         var recoverMicroseconds = 0.0
+        /// Removing each framework after the rounds (it holds the filters of its declines).
+        var removeFrameworkMicroseconds = 0.0
         var peakMiB = 0.0
     }
 
@@ -74,6 +76,7 @@ enum AllocatorBenchmark {
             print("{\"grid\":[\(grid)],\"add_agent_us\":\(format(target.addAgentMicroseconds, 3)),"
                   + "\"recover_us\":\(format(target.recoverMicroseconds, 3)),"
                   + "\"add_framework_us\":\(format(target.addFrameworkMicroseconds, 3)),"
+                  + "\"remove_framework_us\":\(format(target.removeFrameworkMicroseconds, 3)),"
                   + "\"target_cell_ms\":\(format(target.cycleMilliseconds, 3)),"
                   + "\"mesos_reference_ms\":\(Int(mesosReferenceMilliseconds)),"
                   + "\"ratio\":\(format(ratio, 2)),\"peak_rss_mib\":\(format(peak, 1))}")
@@ -85,7 +88,8 @@ enum AllocatorBenchmark {
                   + "(Mesos / Keel) \(format(ratio, 1))×")
             print("add_agent_us \(format(target.addAgentMicroseconds, 3)), add_framework_us "
                   + "\(format(target.addFrameworkMicroseconds, 3)), recover_us "
-                  + "\(format(target.recoverMicroseconds, 3)), peak RSS (VmHWM) \(format(peak, 1)) MiB")
+                  + "\(format(target.recoverMicroseconds, 3)), remove_framework_us "
+                  + "\(format(target.removeFrameworkMicroseconds, 3)), peak RSS (VmHWM) \(format(peak, 1)) MiB")
         }
     }
 
@@ -138,6 +142,9 @@ enum AllocatorBenchmark {
         cell.meanMilliseconds = total / Double(Swift.max(rounds, 1))
         cell.recoverMicroseconds = declines > 0 ? declineMicroseconds / Double(declines) : 0
         cell.peakMiB = peakResidentMiB()
+        start = ContinuousClock.now
+        for id in frameworkIDs { try allocator.removeFramework(id) }
+        cell.removeFrameworkMicroseconds = microseconds(since: start) / Double(frameworks)
         return cell
     }
 
