@@ -139,6 +139,7 @@ extension AllocationEngine {
             let ledger = agents[Int(agent)].ledger
             for entry in ledger where owned.contains(entry.client) {
                 release(agent: agent, client: entry.client, resources: entry.resources)
+                markPending(agent)
             }
             removeFilters(agent: agent, of: owned)
         }
@@ -153,7 +154,9 @@ extension AllocationEngine {
         frameworks[Int(slot)].clients = []
         frameworkSlots[id] = nil
         freeFrameworkSlots.append(slot)
-        pendingAll = true
+        // What it held is free again on those agents alone: they are offered at once. Anything else its removal
+        // enables (room under a role's quota limit) waits for the periodic cycle, as in Mesos, rather than every
+        // teardown running a cycle over every agent (~15 ms at 50,000 agents).
     }
 
     mutating func setFrameworkActive(_ id: FrameworkID, _ active: Bool) throws(AllocatorError) {

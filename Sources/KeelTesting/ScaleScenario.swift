@@ -65,6 +65,9 @@ public enum ScaleScenario {
         public var failures: [String] = []
         /// Seconds the agents took to register.
         public var registrationSeconds = 0.0
+        /// Seconds the master took to tear down every framework, one after another, at the end (each teardown
+        /// awaited before the next).
+        public var teardownSeconds = 0.0
         /// Whether, after every task ended and every held offer was declined, the allocator showed nothing allocated.
         public var resourcesReturned = false
         /// When ``resourcesReturned`` is false: what was still allocated.
@@ -152,10 +155,12 @@ public enum ScaleScenario {
             (result.resourcesReturned, result.allocationLeft) = await nothingAllocated(master)
             result.peakRSSMiB = peakRSSMiB()
         } catch {
-            await shutdown(drivers: drivers, agents: agents, master: master, nodes: [frameworkNode, agentNode, masterNode])
+            _ = await shutdown(drivers: drivers, agents: agents, master: master,
+                               nodes: [frameworkNode, agentNode, masterNode])
             throw error
         }
-        await shutdown(drivers: drivers, agents: agents, master: master, nodes: [frameworkNode, agentNode, masterNode])
+        result.teardownSeconds = await shutdown(drivers: drivers, agents: agents, master: master,
+                                                nodes: [frameworkNode, agentNode, masterNode])
         return result
     }
 
@@ -175,12 +180,16 @@ public enum ScaleScenario {
         return (false, detail)
     }
 
+    /// Stops everything; returns the seconds the frameworks' teardowns took.
     private static func shutdown(drivers: [SchedulerDriver], agents: [AgentActor], master: MasterActor,
-                                 nodes: [KeelActorSystem]) async {
+                                 nodes: [KeelActorSystem]) async -> Double {
+        let teardownStart = now()
         for driver in drivers { await driver.stop() }
+        let teardown = Double(now() - teardownStart) / 1e9
         for agent in agents { await agent.shutdown() }
         await master.whenLocal { $0.stopTimers() }
         for node in nodes { await node.shutdown() }
+        return teardown
     }
 
     private static func makeNode(_ name: String, network: MemoryNetwork, level: LogLevel) throws -> KeelActorSystem {

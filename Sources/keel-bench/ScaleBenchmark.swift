@@ -46,7 +46,8 @@ enum ScaleBenchmark {
                 ("launches_measured", result.overheadsMilliseconds.count),
                 ("launches_per_s", Double(result.overheadsMilliseconds.count) / measured),
                 ("master_rss_mib", result.peakRSSMiB), ("rss_growth_registering_agents_mib", result.registrationRSSGrowthMiB),
-                ("registration_s", result.registrationSeconds), ("time_compression", configuration.timeCompression),
+                ("registration_s", result.registrationSeconds), ("teardown_s", result.teardownSeconds),
+                ("time_compression", configuration.timeCompression),
                 ("resources_returned", result.resourcesReturned ? 1 : 0),
                 ("offers_received", result.offersReceived), ("offer_calls", result.offerCalls),
                 ("mesos_reference_ms", mesosReferenceMilliseconds), ("target_ms", targetMilliseconds),
@@ -69,7 +70,9 @@ enum ScaleBenchmark {
             print("  peak RSS of the whole process (master + agents + frameworks) \(Bench.format(result.peakRSSMiB, 0)) MiB "
                   + "(target < \(Int(targetRSSMiB)) MiB for the master); growth while agents registered "
                   + "\(Bench.format(result.registrationRSSGrowthMiB, 0)) MiB")
-            print("  offers received by frameworks: \(result.offersReceived) in \(result.offerCalls) calls")
+            print("  offers received by frameworks: \(result.offersReceived) in \(result.offerCalls) calls; "
+                  + "the master tore the \(result.frameworks) frameworks down, one after another, in "
+                  + "\(Bench.format(result.teardownSeconds, 2)) s")
             print("  all resources back in the allocator after the run: \(result.resourcesReturned ? "yes" : "NO: " + result.allocationLeft)")
         }
     }
