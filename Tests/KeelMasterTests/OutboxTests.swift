@@ -50,10 +50,8 @@ private actor Transcript {
 }
 
 @Suite struct OutboxTests {
-    /// Items queued while a call is in flight travel together; an item never joins a batch queued before a
-    /// different call, so the peer sees everything in the order it was enqueued.
-    @Test(.timeLimit(.minutes(1)))
-    func batchesFormBehindAnInFlightCallAndKeepOrder() async {
+    /// A new outbox whose first call ("first") has started and waits at the gate, so that later calls queue.
+    private func outboxHeldAtAGate() async -> (Outbox, Gate, Transcript) {
         let outbox = Outbox()
         let gate = Gate()
         let transcript = Transcript()
@@ -62,6 +60,14 @@ private actor Transcript {
             await transcript.record("first")
         }
         await gate.untilArrived()
+        return (outbox, gate, transcript)
+    }
+
+    /// Items queued while a call is in flight travel together; an item never joins a batch queued before a
+    /// different call, so the peer sees everything in the order it was enqueued.
+    @Test(.timeLimit(.minutes(1)))
+    func batchesFormBehindAnInFlightCallAndKeepOrder() async {
+        let (outbox, gate, transcript) = await outboxHeldAtAGate()
         let send: @Sendable (String) -> @Sendable ([Int]) async -> Void = { name in
             { items in await transcript.record("\(name)\(items)") }
         }
@@ -111,18 +117,11 @@ private actor Transcript {
     /// ends once the queue is empty (an idle outbox holds no task).
     @Test(.timeLimit(.minutes(1)))
     func aWorkerRunsOnlyWhileCallsAreQueued() async {
-        let outbox = Outbox()
-        let gate = Gate()
-        let transcript = Transcript()
-        outbox.enqueue {
-            await gate.pass()
-            await transcript.record("0")
-        }
-        await gate.untilArrived()
+        let (outbox, gate, transcript) = await outboxHeldAtAGate()
         for index in 1...3 { outbox.enqueue { await transcript.record("\(index)") } }
         #expect(outbox.workersStarted == 1 && !outbox.isIdle)
         await gate.open()
-        #expect(await transcript.untilCount(4) == ["0", "1", "2", "3"])
+        #expect(await transcript.untilCount(4) == ["first", "1", "2", "3"])
         for burst in 1...50 {
             while !outbox.isIdle { await Task.yield() }
             #expect(outbox.workersStarted == burst)
@@ -131,7 +130,7 @@ private actor Transcript {
         }
         while !outbox.isIdle { await Task.yield() }
         #expect(outbox.workersStarted == 51)
-        let expected = ["0", "1", "2", "3"] + (1...50).flatMap { burst in (0..<5).map { "\(burst).\($0)" } }
+        let expected = ["first", "1", "2", "3"] + (1...50).flatMap { burst in (0..<5).map { "\(burst).\($0)" } }
         #expect(await transcript.entries == expected)
     }
 
@@ -154,14 +153,7 @@ private actor Transcript {
     /// After close, queued calls still go and later ones are dropped.
     @Test(.timeLimit(.minutes(1)))
     func closeKeepsQueuedCallsAndDropsLaterOnes() async {
-        let outbox = Outbox()
-        let gate = Gate()
-        let transcript = Transcript()
-        outbox.enqueue {
-            await gate.pass()
-            await transcript.record("first")
-        }
-        await gate.untilArrived()
+        let (outbox, gate, transcript) = await outboxHeldAtAGate()
         outbox.enqueue(batching: "updates", 1) { (items: [Int]) in await transcript.record("updates\(items)") }
         outbox.close()
         outbox.enqueue { await transcript.record("dropped") }
