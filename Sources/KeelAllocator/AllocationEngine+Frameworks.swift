@@ -131,8 +131,8 @@ extension AllocationEngine {
     mutating func removeFramework(_ id: FrameworkID) throws(AllocatorError) {
         let slot = try frameworkSlot(id)
         let owned = Set(frameworks[Int(slot)].clients.map(\.client))
-        // Only the agents where its clients hold something (at 50,000 agents, visiting all of them took ~50 ms per
-        // teardown), in slot order so the outcome does not depend on set order.
+        // Only the agents where its clients hold something (visiting every agent took 1.1–1.9 ms per removal at
+        // 10,000 agents), in slot order so the outcome does not depend on set order.
         var held = Set<Int32>()
         for client in owned { held.formUnion(heldAgents[Int(client)]) }
         for agent in held.sorted() {
@@ -156,7 +156,7 @@ extension AllocationEngine {
         freeFrameworkSlots.append(slot)
         // What it held is free again on those agents alone: they are offered at once. Anything else its removal
         // enables (room under a role's quota limit) waits for the periodic cycle, as in Mesos, rather than every
-        // teardown running a cycle over every agent (~15 ms at 50,000 agents).
+        // teardown running a cycle over every agent.
     }
 
     mutating func setFrameworkActive(_ id: FrameworkID, _ active: Bool) throws(AllocatorError) {

@@ -12,7 +12,7 @@ extension MasterActor {
     /// It runs as a job of its own on the master's executor, after the jobs already queued there: the events that
     /// arrive together (a burst of subscriptions or revives after a failover, a batch of status updates) share one
     /// cycle, as Mesos' allocator batches the events it has queued. Each subscription used to run a cycle over every
-    /// agent at once: 200 frameworks subscribing to a master of 50,000 agents held its loop for 1.5 s. The periodic
+    /// agent at once: 200 frameworks subscribing to a master of 50,000 agents ran ~200 such cycles, now ~5. The periodic
     /// cycle in ``tick()`` takes whatever is pending in passing, and the queued job then finds nothing to do.
     func allocateIfPending() {
         guard allocator.hasPendingAllocation, !allocationQueued else { return }
