@@ -17,6 +17,10 @@ enum CallOutcome: Sendable {
 ///
 /// Deadlines sit in buckets of the system's timer resolution, each a set of call IDs, so both
 /// completing a call and expiring a bucket cost O(1) per call and nothing lingers after a reply.
+/// Expiry visits only the buckets that fell due: with a 30 s timeout and a 10 ms resolution a busy
+/// node holds ~3,000 buckets, and scanning them all on every tick — removing from the dictionary
+/// while iterating its keys, which copied the whole table each time — cost a master pinging
+/// 10,000 agents a second a fifth of its loop, most of it in `malloc` (measured).
 ///
 /// Calls and buckets are objects, changed in place while they sit in the tables: changing a value
 /// stored in a dictionary goes through the dictionary's `_modify` accessor, a coroutine whose frame
@@ -51,11 +55,16 @@ struct PendingCalls {
 
     private var entries: [UInt64: Entry] = [:]
     private var buckets: [UInt64: Bucket] = [:]
+    /// No bucket's key is below this (``UInt64/max`` while there are none): where expiry starts.
+    private var earliestBucket: UInt64 = .max
     let resolution: UInt64
 
     init(resolutionNanos: UInt64) { self.resolution = max(1, resolutionNanos) }
 
     var count: Int { entries.count }
+
+    /// Deadline buckets held (emptied ones stay until their deadline passes); for tests.
+    var bucketCount: Int { buckets.count }
 
     /// Registers a call that waits on `continuation` until `deadline` (monotonic ns); `callerOnLoop`
     /// tells whether the caller runs on the system's event loop.
@@ -70,6 +79,7 @@ struct PendingCalls {
             let created = Bucket()
             created.ids.insert(callID)
             buckets[bucket] = created
+            earliestBucket = min(earliestBucket, bucket)
         }
     }
 
@@ -96,6 +106,7 @@ struct PendingCalls {
         defer {
             entries.removeAll()
             buckets.removeAll()
+            earliestBucket = .max
         }
         return entries.values.map(\.continuation)
     }
@@ -103,15 +114,25 @@ struct PendingCalls {
     /// Removes calls whose deadline passed, with a timeout error for each.
     mutating func takeExpired(now: UInt64) -> [(UnsafeContinuation<CallOutcome, Never>, ActorSystemError)] {
         let current = now / resolution
+        guard earliestBucket <= current else { return [] }
         var expired: [(UnsafeContinuation<CallOutcome, Never>, ActorSystemError)] = []
-        for bucket in buckets.keys where bucket <= current {
-            guard let ids = buckets.removeValue(forKey: bucket)?.ids else { continue }
+        func expire(_ key: UInt64) {
+            guard let ids = buckets.removeValue(forKey: key)?.ids else { return }
             for id in ids {
                 guard let entry = entries.removeValue(forKey: id) else { continue }
                 let error = ActorSystemError.timeout(entry.recipient, target: entry.target, afterMilliseconds: Int64(entry.timeoutNanos / 1_000_000))
                 expired.append((entry.continuation, error))
             }
         }
+        if current - earliestBucket < UInt64(buckets.count) {
+            // Ticks come every resolution, so this is usually one or two keys.
+            for key in earliestBucket...current { expire(key) }
+        } else {
+            // After a long pause (or with few buckets far apart), the keys that are due, collected
+            // before any is removed.
+            for key in buckets.keys.filter({ $0 <= current }) { expire(key) }
+        }
+        earliestBucket = current == .max ? .max : current + 1
         return expired
     }
 }
