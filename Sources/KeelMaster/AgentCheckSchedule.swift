@@ -30,14 +30,22 @@ struct AgentCheckSchedule: Sendable {
     /// Removes and returns every agent whose live entry is due at `now` or earlier.
     mutating func takeDue(now: ClockInstant) -> [AgentID] {
         var due: [AgentID] = []
+        while let agent = popDue(now: now) { due.append(agent) }
+        return due
+    }
+
+    /// Removes and returns the agent whose live entry is due earliest, if it is due at `now` or earlier. Lets the master
+    /// handle due agents one by one without gathering them: an array of a tick's due agents outgrows the allocator's
+    /// small-block caches, and on a fragmented heap such allocations cost far more than their size suggests.
+    mutating func popDue(now: ClockInstant) -> AgentID? {
         while let first = heap.first, first.due <= now {
             popFirst()
             if scheduled[first.agent] == first.due {
                 scheduled[first.agent] = nil
-                due.append(first.agent)
+                return first.agent
             }
         }
-        return due
+        return nil
     }
 
     private mutating func popFirst() {
