@@ -467,7 +467,21 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         if !progress.hasLocalJobs {
             progress.localJobs.removeAll(keepingCapacity: true)
             progress.localHead = 0
+        } else if progress.localHead >= Self.localJobsCompactionThreshold, progress.localHead * 2 >= progress.localJobs.count {
+            // Jobs that keep enqueueing more (tasks hopping back and forth on a busy loop) may never let the queue
+            // run dry: the consumed prefix is dropped once it outweighs the rest, or it would grow without bound.
+            progress.localJobs.removeFirst(progress.localHead)
+            progress.localHead = 0
         }
+    }
+
+    /// Consumed local jobs kept before the queue is compacted.
+    static let localJobsCompactionThreshold = 1_024
+
+    /// Entries in the loop's own job queue, run or not (loop thread only; for tests).
+    var localJobsStored: Int {
+        precondition(inEventLoop, "localJobsStored read off the event loop")
+        return progress.localJobs.count
     }
 
     @inline(__always)

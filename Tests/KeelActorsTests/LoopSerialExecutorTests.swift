@@ -1,4 +1,4 @@
-import KeelActors
+@testable import KeelActors
 import KeelLog
 import Synchronization
 import Testing
@@ -52,5 +52,23 @@ final class Counter: Sendable {
         #expect(onLoop.value.load(ordering: .relaxed) == gates.count)
         loop.shutdown()
         await loop.waitForShutdown()
+    }
+
+    /// A task that yields over and over on a loop never lets the loop's own job queue run dry; the jobs already run
+    /// must still be dropped, or the queue grows by one entry per hop for as long as the loop stays busy.
+    @Test(.timeLimit(.minutes(1)))
+    func aLoopThatNeverRunsDryKeepsItsJobQueueBounded() async throws {
+        let loop = try EventLoop(name: "hops", logger: Logger(label: "test", level: .warning))
+        defer { loop.shutdown() }
+        let stored = try await Task(executorPreference: loop) { () -> [Int] in
+            var stored: [Int] = []
+            for hop in 1...50_000 {
+                await Task.yield()
+                if hop % 10_000 == 0 { stored.append(loop.localJobsStored) }
+            }
+            return stored
+        }.value
+        #expect(stored.count == 5)
+        #expect(stored.allSatisfy { $0 <= 2 * EventLoop.localJobsCompactionThreshold + 256 }, "queue entries: \(stored)")
     }
 }
