@@ -19,8 +19,8 @@ enum CallOutcome: Sendable {
 /// completing a call and expiring a bucket cost O(1) per call and nothing lingers after a reply.
 /// Expiry visits only the buckets that fell due: with a 30 s timeout and a 10 ms resolution a busy
 /// node holds ~3,000 buckets, and scanning them all on every tick — removing from the dictionary
-/// while iterating its keys, which copied the whole table each time — cost a master pinging
-/// 10,000 agents a second a fifth of its loop, most of it in `malloc` (measured).
+/// while iterating its keys, which copied the whole table each time, under the lock callers take —
+/// showed in a master's profile as a large allocation on every tick.
 ///
 /// Calls and buckets are objects, changed in place while they sit in the tables: changing a value
 /// stored in a dictionary goes through the dictionary's `_modify` accessor, a coroutine whose frame
