@@ -23,7 +23,9 @@ extension AgentActor {
         }
         if executors[key] == nil {
             executors[key] = CustomExecutor(info: info)
-            Task { await self.startExecutor(key, command: command) }
+            // The start heads the executor's chain: no call and no resize runs before its container exists, even
+            // when the executor registers before `launch` returned.
+            executors[key]?.lastCall = callingTask { await self.startExecutor(key, command: command) }
         }
         for task in launch.keys {
             executors[key]?.tasks.insert(task)
@@ -64,7 +66,9 @@ extension AgentActor {
                 secretFile = try writeSecret(secret, for: containerID)
                 environment[ExecutorEnvironment.secretFile] = secretFile
             }
-            spec = ContainerSpec(id: containerID, command: program, environment: environment)
+            let resources = executorContainerResources(key)
+            executors[key]?.containerResources = resources
+            spec = ContainerSpec(id: containerID, command: program, environment: environment, resources: resources)
             handle = try await containerizer.launch(spec)
         } catch {
             if let secretFile { unlink(secretFile) }
@@ -81,6 +85,8 @@ extension AgentActor {
             tasks[task]?.sandbox = handle.sandboxDirectory
         }
         logger.info("executor launched", ["executor": key, "container": spec.id])
+        // Tasks that joined (or ended) while the container was starting.
+        resizeExecutorContainer(key)
         let timeout = configuration.executorRegistrationTimeout
         Task {
             try await self.clock.sleep(for: timeout)
@@ -129,11 +135,14 @@ extension AgentActor {
         if let token = executorWatches.removeValue(forKey: key) { actorSystem.unwatch(token) }
         if let secretFile = executor.secretFile { unlink(secretFile) }
         let description = termination.map { "Executor " + $0.description } ?? "Executor ended; its exit status was lost"
+        // Its tasks shared its container's memory limit: an OOM kill there is theirs too.
+        let outOfMemory = if case .memory? = termination?.limitation { true } else { false }
         for task in executor.tasks.sorted() {
             tasks[task]?.containerID = nil
             guard let state = tasks[task]?.state, !state.isTerminal else { continue }
             let killed = tasks[task]?.killRequested == true
-            enqueue(task, killed ? .killed : .failed, reason: .executorTerminated, message: description)
+            enqueue(task, killed ? .killed : .failed,
+                    reason: outOfMemory && !killed ? .containerLimitationMemory : .executorTerminated, message: description)
         }
         logger.info("executor ended", ["executor": key, "status": description])
         notifyExecutorExited(key, status: termination.flatMap { ProcessExit($0.status) })
@@ -162,7 +171,7 @@ extension AgentActor {
                 return
             }
             guard let info = tasks[task]?.info else { return }
-            callExecutor(key, "launchTask") { try await $0.launchTask(info) }
+            callExecutor(key, "launchTask", launching: [task]) { try await $0.launchTask(info) }
         case .group(let group):
             if !killed.isEmpty {
                 for task in group {
@@ -172,13 +181,16 @@ extension AgentActor {
                 return
             }
             let infos = group.compactMap { tasks[$0]?.info }
-            callExecutor(key, "launchTaskGroup") { try await $0.launchTaskGroup(TaskGroupInfo(tasks: infos)) }
+            callExecutor(key, "launchTaskGroup", launching: group) {
+                try await $0.launchTaskGroup(TaskGroupInfo(tasks: infos))
+            }
         }
     }
 
-    /// Queues a call to a registered executor behind the earlier ones. An executor that cannot be reached is
-    /// destroyed (its container's exit then fails its tasks).
-    func callExecutor(_ key: ExecutorKey, _ what: String,
+    /// Queues a call to a registered executor behind the earlier calls and container updates. An executor that
+    /// cannot be reached is destroyed (its container's exit then fails its tasks). A call `launching` tasks first
+    /// fits the executor's container to them; when that fails, the tasks fail and the call is not made.
+    func callExecutor(_ key: ExecutorKey, _ what: String, launching: [TaskKey] = [],
                       _ call: @escaping @Sendable ($ExecutorService) async throws -> Void) {
         guard let executor = executors[key], let actor = executor.actor else { return }
         let stub: $ExecutorService
@@ -186,10 +198,18 @@ extension AgentActor {
             logger.warning("cannot resolve executor", ["executor": key, "error": String(describing: error)])
             return
         }
-        let previous = executor.lastCall
+        chainExecutorWork(key) {
+            if !launching.isEmpty, await !self.fitExecutorContainer(key, launching: launching) { return }
+            do { try await call(stub) } catch { await self.executorCallFailed(key, actor: actor, what, error) }
+        }
+    }
+
+    /// Runs `work` once the executor's earlier calls and container updates are done, so they happen in order.
+    func chainExecutorWork(_ key: ExecutorKey, _ work: @escaping @Sendable () async -> Void) {
+        guard let previous = executors[key].map(\.lastCall) else { return }
         executors[key]?.lastCall = callingTask {
             await previous?.value
-            do { try await call(stub) } catch { await self.executorCallFailed(key, actor: actor, what, error) }
+            await work()
         }
     }
 

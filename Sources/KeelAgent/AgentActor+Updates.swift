@@ -17,8 +17,12 @@ extension AgentActor {
     /// Hands an update with a uuid to the status update manager.
     func record(_ update: StatusUpdate) {
         let key = TaskKey(frameworkID: update.frameworkID, taskID: update.status.taskID)
-        if tasks[key] != nil, !(tasks[key]?.state.isTerminal ?? false) || update.status.state.isTerminal {
+        if let task = tasks[key], !task.state.isTerminal || update.status.state.isTerminal {
             tasks[key]?.state = update.status.state
+            // A task of a custom executor that ended no longer needs its share of the executor's container.
+            if !task.state.isTerminal, update.status.state.isTerminal, let executor = customExecutor(of: key) {
+                resizeExecutorContainer(executor)
+            }
         }
         switch updates.record(update) {
         case .sendNow(let head): startDelivery(of: head)

@@ -60,4 +60,7 @@ struct CustomExecutor: Sendable {
     var lastCall: Task<Void, Never>?
     /// The file holding the cluster secret for the executor, removed when it ends.
     var secretFile: String?
+    /// What its container was last given (at launch or by an update): the executor's resources plus those of its
+    /// tasks that have not ended.
+    var containerResources: ContainerResources?
 }

@@ -65,6 +65,15 @@ public protocol Containerizer: Sendable {
     /// returns its termination; a second call while a kill is in progress does not signal `SIGTERM` again.
     func kill(_ id: ContainerID, grace: Duration) async throws(ContainerizerError) -> ContainerTermination
 
+    /// Gives a running container new resources: a custom executor's container grows when a task joins it and
+    /// shrinks when one ends (Mesos' `Containerizer::update`). Isolating containerizers enforce the change at once,
+    /// except that a memory decrease never kills: the Linux containerizer lowers the hard limit only when the kernel
+    /// can reclaim down to it (see `LinuxContainerizer.update`). A container that already ended takes the
+    /// call and changes nothing. Throws ``ContainerizerError/unknownContainer(_:)`` for an unknown ID, and changes
+    /// nothing when a resource cannot be granted (e.g. too few free GPUs). Updates of one container are made one
+    /// at a time. Default: throws ``ContainerizerError/unsupported(_:)``.
+    func update(_ id: ContainerID, resources: ContainerResources) async throws(ContainerizerError)
+
     /// CPU time and memory of the container's processes (live while running; from the exit afterwards).
     func usage(_ id: ContainerID) async throws(ContainerizerError) -> ResourceUsage
 
@@ -84,4 +93,10 @@ public protocol Containerizer: Sendable {
 extension Containerizer {
     /// Nothing to release (see ``Containerizer/shutdown()``).
     public func shutdown() async {}
+
+    /// Refuses: this containerizer cannot resize a running container (see ``Containerizer/update(_:resources:)``),
+    /// so tasks that would join a custom executor's container fail rather than run unaccounted.
+    public func update(_ id: ContainerID, resources: ContainerResources) async throws(ContainerizerError) {
+        throw .unsupported("resizing a running container")
+    }
 }

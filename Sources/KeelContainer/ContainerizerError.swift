@@ -30,7 +30,8 @@ public enum ContainerizerError: Error, Sendable, Hashable, Codable, CustomString
     case spawnFailed(executable: String, errno: Int32, message: String)
     /// Another system call failed (`call` names it; `path` when it concerned a file).
     case systemCallFailed(call: String, path: String?, errno: Int32, message: String)
-    /// The C library lacks a facility this containerizer needs (e.g. `posix_spawn_file_actions_addchdir_np`).
+    /// This host or containerizer lacks something the request needs (a C library facility such as
+    /// `posix_spawn_file_actions_addchdir_np`, root, a cgroup controller, resizing a running container).
     case unsupported(String)
 
     /// A one-line, human-readable explanation.
@@ -53,7 +54,7 @@ public enum ContainerizerError: Error, Sendable, Hashable, Codable, CustomString
             "cannot execute \(executable): \(message) (errno \(code))"
         case .systemCallFailed(let call, let path, let code, let message):
             "\(call)\(path.map { "(\($0))" } ?? "") failed: \(message) (errno \(code))"
-        case .unsupported(let what): "unsupported by this C library: \(what)"
+        case .unsupported(let what): "unsupported here: \(what)"
         }
     }
 

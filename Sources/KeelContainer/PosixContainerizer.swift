@@ -125,6 +125,14 @@ public final class PosixContainerizer: Containerizer {
         return try await terminationAfterKill(id)
     }
 
+    /// Accepts new resources for a known container and enforces none of them, as at launch (the POSIX containerizer
+    /// isolates nothing; ``ContainerIsolation/posix``).
+    public func update(_ id: ContainerID, resources: ContainerResources) async throws(ContainerizerError) {
+        try state.withLock { (state) throws(ContainerizerError) in
+            guard case .live = state.slots[id] else { throw .unknownContainer(id.value) }
+        }
+    }
+
     /// Live usage from `/proc` while running; the `wait4` rusage once the main process ended.
     public func usage(_ id: ContainerID) async throws(ContainerizerError) -> ResourceUsage {
         let (pid, termination) = try state.withLock { (state) throws(ContainerizerError) -> (pid_t, ContainerTermination?) in

@@ -22,6 +22,18 @@ public enum GPUDevices {
 
     /// `devices.deny` lines for every GPU not in `allowed` (`c 195:1 rwm`).
     public static func denyRules(all: [Int], allowed: [Int]) -> [String] {
-        all.filter { !allowed.contains($0) }.map { "c \(nvidiaMajor):\($0) rwm" }
+        all.filter { !allowed.contains($0) }.map(rule)
     }
+
+    /// The GPUs a container holds once it is given `count`: it keeps those it `held` (giving up the highest first) and
+    /// takes the lowest free ones; `nil` when too few are free. `inUse` may include `held`.
+    public static func resize(_ held: [Int], to count: Int, from all: [Int], inUse: Set<Int>) -> [Int]? {
+        let kept = held.sorted()
+        if count <= kept.count { return Array(kept.prefix(max(0, count))) }
+        guard let added = allocate(count - kept.count, from: all, inUse: inUse.union(kept)) else { return nil }
+        return (kept + added).sorted()
+    }
+
+    /// The `devices.allow` line for GPU `index` (`c 195:0 rwm`).
+    public static func rule(_ index: Int) -> String { "c \(nvidiaMajor):\(index) rwm" }
 }

@@ -135,12 +135,7 @@ extension LinuxContainerizer {
                 guard hierarchy.version == .v1, hierarchy.controllers["devices"] != nil else {
                     throw .unsupported("GPU isolation needs the cgroup v1 devices controller")
                 }
-                let inUse = state.slots.values.reduce(into: Set<Int>()) { used, slot in
-                    switch slot {
-                    case .launching(let gpus): used.formUnion(gpus)
-                    case .live(let record): used.formUnion(record.gpus)
-                    }
-                }
+                let inUse = Self.gpusInUse(state.slots)
                 guard let granted = GPUDevices.allocate(count, from: gpuIndices, inUse: inUse) else {
                     throw .invalidSpec(reason: "\(count) GPUs requested, \(gpuIndices.count - inUse.count) free on this host")
                 }
@@ -167,12 +162,7 @@ extension LinuxContainerizer {
         let writes = CgroupSettings.writes(
             version: hierarchy.version, resources: resources, hardCPUQuota: configuration.hardCPUQuota,
             cfsPeriod: configuration.cfsPeriodMicroseconds, defaultPidsLimit: configuration.defaultPidsLimit)
-        for write in writes {
-            guard let directory = cgroups.byController[write.controller] else { continue }
-            let path = directory + "/" + write.file
-            if write.optional, !CgroupFiles.exists(path) { continue }
-            do { try CgroupFiles.write(path, write.value) } catch where write.optional { continue }
-        }
+        try Self.apply(writes, to: cgroups)
         if !gpuIndices.isEmpty, let devices = cgroups.byController["devices"], cgroups.directories.contains(devices) {
             for rule in GPUDevices.denyRules(all: gpuIndices, allowed: gpus) {
                 try CgroupFiles.write(devices + "/devices.deny", rule)

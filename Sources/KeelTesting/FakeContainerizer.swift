@@ -34,6 +34,8 @@ public final class FakeContainerizer: Containerizer {
         var termination: ContainerTermination?
         var waiters = TerminationWaiters()
         var timer: Task<Void, Never>?
+        /// The resources at launch, then after each update.
+        var resources: [ContainerResources?]
     }
 
     private struct State {
@@ -97,7 +99,7 @@ public final class FakeContainerizer: Containerizer {
             state.launched += 1
             let handle = ContainerHandle(id: spec.id, pid: state.nextPid, sandboxDirectory: "\(sandboxRoot)/\(spec.id.value)",
                                          startedAt: Self.now())
-            state.records[spec.id] = Record(handle: handle)
+            state.records[spec.id] = Record(handle: handle, resources: [spec.resources])
             return handle
         }
         switch what {
@@ -114,6 +116,20 @@ public final class FakeContainerizer: Containerizer {
             }
         }
         return handle
+    }
+
+    /// Records `resources` (see ``resourceHistory(of:)``); a container that ended ignores them.
+    public func update(_ id: ContainerID, resources: ContainerResources) async throws(ContainerizerError) {
+        try state.withLock { (state) throws(ContainerizerError) in
+            guard let record = state.records[id] else { throw .unknownContainer(id.value) }
+            if record.termination == nil { state.records[id]?.resources.append(resources) }
+        }
+    }
+
+    /// The resources container `id` was launched with, then those of each ``update(_:resources:)`` while it ran, in
+    /// order; empty for an unknown (or destroyed) container.
+    public func resourceHistory(of id: ContainerID) -> [ContainerResources?] {
+        state.withLock { $0.records[id]?.resources ?? [] }
     }
 
     public func wait(_ id: ContainerID) async throws -> ContainerTermination {

@@ -1,6 +1,7 @@
 import Foundation
 import KeelActors
 import KeelAgent
+import KeelContainer
 import KeelCore
 import KeelFramework
 import KeelLog
@@ -41,6 +42,9 @@ public final class LocalCluster: Sendable {
         public var logLevel: LogLevel = .warning
         /// Adjusts each agent's settings after the cluster's defaults are applied. Default: nothing.
         public var configureAgent: @Sendable (inout AgentConfiguration) -> Void = { _ in }
+        /// Makes agent `index`'s containerizer from its final settings (e.g. a ``FakeContainerizer``, or one that
+        /// records what the agent asks of it). Default `nil`: the agent chooses by ``AgentConfiguration/isolation``.
+        public var makeContainerizer: (@Sendable (_ index: Int, _ agent: AgentConfiguration) -> any Containerizer)?
 
         /// The defaults.
         public init() {}
@@ -97,6 +101,7 @@ public final class LocalCluster: Sendable {
             agentConfiguration.killGracePeriod = .seconds(2)
             configuration.configureAgent(&agentConfiguration)
             let agent = AgentActor(actorSystem: system, configuration: agentConfiguration,
+                                   containerizer: configuration.makeContainerizer?(index, agentConfiguration),
                                    logger: Logger(label: "keel.agent", level: configuration.logLevel))
             await agent.start()
             agents.append(agent)

@@ -44,4 +44,19 @@ struct FakeContainerizerTests {
         #expect(await stuck.containers().isEmpty)
         await #expect(throws: ContainerizerError.unknownContainer("forever")) { try await stuck.wait(forever) }
     }
+
+    @Test func updatesAreRecordedWhileTheContainerRuns() async throws {
+        let fake = FakeContainerizer { _ in .runUntilKilled }
+        let id = try ContainerID("executor")
+        let small = ContainerResources(cpus: 0.5), big = ContainerResources(cpus: 2, memoryBytes: 1 << 30)
+        _ = try await fake.launch(ContainerSpec(id: id, command: .shell("anything"), resources: small))
+        try await fake.update(id, resources: big)
+        #expect(fake.resourceHistory(of: id) == [small, big])
+        _ = try await fake.kill(id, grace: .zero)
+        try await fake.update(id, resources: small)  // ended: taken, not recorded
+        #expect(fake.resourceHistory(of: id) == [small, big])
+        await #expect(throws: ContainerizerError.unknownContainer("nope")) {
+            try await fake.update(try ContainerID("nope"), resources: small)
+        }
+    }
 }

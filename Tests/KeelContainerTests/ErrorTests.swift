@@ -73,6 +73,21 @@ import Testing
                                              message: ContainerizerError.message(EEXIST)))
     }
 
+    @Test func updatesAreTakenForKnownContainersOnlyAndDestroyForgetsThem() async throws {
+        let fixture = try Fixture()
+        defer { fixture.cleanUp() }
+        let id = try ContainerID("upd")
+        _ = try await fixture.run("upd", .argv(executable: "true", arguments: []))
+        try await fixture.containerizer.update(id, resources: ContainerResources(cpus: 1, memoryBytes: 1 << 30))
+        await #expect(throws: ContainerizerError.unknownContainer("other")) {
+            try await fixture.containerizer.update(try ContainerID("other"), resources: ContainerResources())
+        }
+        _ = try await fixture.containerizer.destroy(id, removeSandbox: true)
+        await #expect(throws: ContainerizerError.unknownContainer("upd")) {
+            try await fixture.containerizer.update(id, resources: ContainerResources())
+        }
+    }
+
     @Test func malformedSpecsAreRejected() async throws {
         let fixture = try Fixture()
         defer { fixture.cleanUp() }

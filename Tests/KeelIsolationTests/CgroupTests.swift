@@ -79,11 +79,57 @@ import Testing
         #expect(!defaults.contains(21) && !defaults.contains(13) && !defaults.contains(12))  // SYS_ADMIN, NET_RAW, NET_ADMIN
     }
 
+    @Test func updatesRaiseMemoryWithoutEverLettingSwapSitBelowItAndLowerItOnlyWhereNothingIsKilled() {
+        func writes(_ version: CgroupHierarchy.Version, _ resources: ContainerResources, from limit: UInt64?) -> [String] {
+            CgroupSettings.updateWrites(version: version, resources: resources, memoryLimit: limit, hardCPUQuota: true,
+                                        cfsPeriod: 100_000, defaultPidsLimit: 4096).map(\.description)
+        }
+        let bigger = ContainerResources(cpus: 1.5, memoryBytes: 128 << 20, pids: 64)
+        #expect(writes(.v1, bigger, from: 64 << 20) == [
+            "cpu/cpu.shares=1536", "cpu/cpu.cfs_period_us=100000", "cpu/cpu.cfs_quota_us=150000",
+            "memory/memory.memsw.limit_in_bytes=134217728", "memory/memory.limit_in_bytes=134217728",
+            "memory/memory.soft_limit_in_bytes=134217728", "memory/memory.swappiness=0", "pids/pids.max=64"])
+        let smaller = ContainerResources(cpus: 0.5, memoryBytes: 32 << 20)
+        let lowered = CgroupSettings.updateWrites(version: .v1, resources: smaller, memoryLimit: 64 << 20, hardCPUQuota: false,
+                                                  cfsPeriod: 100_000, defaultPidsLimit: nil)
+        #expect(lowered.map(\.description) == [
+            "cpu/cpu.shares=512", "memory/memory.limit_in_bytes=33554432", "memory/memory.memsw.limit_in_bytes=33554432",
+            "memory/memory.soft_limit_in_bytes=33554432", "memory/memory.swappiness=0", "pids/pids.max=max"])
+        #expect(lowered[1].refusable && !lowered[1].optional)
+        #expect(lowered.filter(\.refusable).count == 1)
+        // Unlimited (nil) is what a launch without the resource leaves: default weight, no quota, no limit.
+        #expect(writes(.v1, ContainerResources(), from: 64 << 20) == [
+            "cpu/cpu.shares=1024", "cpu/cpu.cfs_period_us=100000", "cpu/cpu.cfs_quota_us=-1",
+            "memory/memory.memsw.limit_in_bytes=-1", "memory/memory.limit_in_bytes=-1",
+            "memory/memory.soft_limit_in_bytes=-1", "pids/pids.max=4096"])
+        #expect(writes(.v2, bigger, from: 64 << 20) == [
+            "cpu/cpu.weight=59", "cpu/cpu.max=150000 100000", "memory/memory.max=134217728", "memory/memory.high=max",
+            "memory/memory.swap.max=0", "memory/memory.oom.group=1", "pids/pids.max=64"])
+        // v2 would OOM-kill to meet a lower memory.max: the decrease goes to memory.high only.
+        #expect(writes(.v2, smaller, from: 64 << 20) == [
+            "cpu/cpu.weight=20", "cpu/cpu.max=50000 100000", "memory/memory.high=33554432", "memory/memory.swap.max=0",
+            "memory/memory.oom.group=1", "pids/pids.max=4096"])
+        // A first limit on an unlimited container is a decrease: it must not kill either.
+        let first = CgroupSettings.updateWrites(version: .v1, resources: smaller, memoryLimit: nil, hardCPUQuota: false,
+                                                cfsPeriod: 100_000, defaultPidsLimit: nil)
+        #expect(first[1].description == "memory/memory.limit_in_bytes=33554432" && first[1].refusable)
+        #expect(writes(.v2, smaller, from: nil).contains("memory/memory.high=33554432"))
+        #expect(!writes(.v2, smaller, from: nil).contains { $0.hasPrefix("memory/memory.max=") })
+        #expect(writes(.v2, ContainerResources(), from: nil) == [
+            "cpu/cpu.weight=100", "cpu/cpu.max=max 100000", "memory/memory.max=max", "memory/memory.high=max",
+            "pids/pids.max=4096"])
+    }
+
     @Test func gpuRules() {
         #expect(GPUDevices.indices(devEntries: ["nvidia1", "nvidiactl", "nvidia0", "nvidia-uvm", "null"]) == [0, 1])
         #expect(GPUDevices.allocate(1, from: [0, 1], inUse: [0]) == [1])
         #expect(GPUDevices.allocate(2, from: [0, 1], inUse: [0]) == nil)
         #expect(GPUDevices.denyRules(all: [0, 1, 2], allowed: [1]) == ["c 195:0 rwm", "c 195:2 rwm"])
+        // Resizing keeps what a container holds, takes the lowest free ones and gives back the highest first.
+        #expect(GPUDevices.resize([2], to: 3, from: [0, 1, 2, 3], inUse: [1, 2]) == [0, 2, 3])
+        #expect(GPUDevices.resize([0, 2, 3], to: 1, from: [0, 1, 2, 3], inUse: [0, 2, 3]) == [0])
+        #expect(GPUDevices.resize([0], to: 0, from: [0, 1], inUse: [0]) == [])
+        #expect(GPUDevices.resize([0], to: 3, from: [0, 1, 2], inUse: [0, 1]) == nil)
     }
 
     @Test func launchRequestsRoundTrip() throws {
