@@ -38,12 +38,20 @@ public final class PosixContainerizer: Containerizer {
     public let configuration: PosixContainerizerConfiguration
     private let state = Mutex(State())
     private let waiterTokens = WaiterTokens()
-    private let logger: Logger
+    let logger: Logger
+    /// This boot's ID, read once (see ``PosixContainerCheckpoint``).
+    let checkpointBootID = PosixContainerCheckpoint.currentBootID()
+    /// The live containers on disk, for the next run after a crash.
+    let journal: PosixContainerJournal
 
-    /// A containerizer writing sandboxes under `configuration.workDirectory`. Nothing is touched until the first launch.
+    /// A containerizer writing sandboxes under `configuration.workDirectory`. An earlier run on the same work
+    /// directory that crashed (so it never destroyed its containers) left process groups running: they are killed
+    /// now, their sandboxes kept (see ``PosixContainerCheckpoint``). Nothing else is touched until the first launch.
     public init(configuration: PosixContainerizerConfiguration, logger: Logger = Logger(label: "keel.container.posix")) {
         self.configuration = configuration
         self.logger = logger
+        self.journal = PosixContainerJournal(path: configuration.workDirectory + "/posix-containers.journal", logger: logger)
+        killOrphans()
     }
 
     /// ``ContainerIsolation/posix``.
@@ -75,6 +83,7 @@ public final class PosixContainerizer: Containerizer {
                 state.withLock { $0.slots[id] = .live(Record(pid: pid, sandbox: plan.sandbox, startedAt: startedAt)) }
                 return pid
             }, onExit: { [self] exit in finished(id, exit) })
+            checkpoint(id, pid: pid)
             logger.debug("launched container", ["container": id, "pid": pid])
             return ContainerHandle(id: id, pid: pid, sandboxDirectory: plan.sandbox, startedAt: startedAt)
         } catch {
@@ -157,6 +166,7 @@ public final class PosixContainerizer: Containerizer {
             guard case .live(let record) = state.slots.removeValue(forKey: id) else { return nil }
             return record
         }
+        journal.forget(id)
         if removeSandbox, let record { LaunchPlan.removeSandbox(record.sandbox) }
         logger.debug("destroyed container", ["container": id, "termination": termination])
         return termination

@@ -46,6 +46,8 @@ package enum ProcFiles {
         var processGroup: pid_t
         /// Fields 14–17, in clock ticks.
         var userTicks: UInt64, systemTicks: UInt64, childUserTicks: UInt64, childSystemTicks: UInt64
+        /// Field 22: when the process started, in clock ticks since boot (with the pid, its identity).
+        var startTicks: UInt64
         /// Field 24, in pages.
         var residentPages: UInt64
 
@@ -65,7 +67,7 @@ package enum ProcFiles {
                   let parent = pid_t(fields[1]), let group = pid_t(fields[2]),
                   let user = Int64(fields[11]), let system = Int64(fields[12]),
                   let childUser = Int64(fields[13]), let childSystem = Int64(fields[14]),
-                  let resident = Int64(fields[21])
+                  let start = UInt64(fields[19]), let resident = Int64(fields[21])
             else { return nil }
             self.state = state
             self.parent = parent
@@ -74,6 +76,7 @@ package enum ProcFiles {
             self.systemTicks = UInt64(max(0, system))
             self.childUserTicks = UInt64(max(0, childUser))
             self.childSystemTicks = UInt64(max(0, childSystem))
+            self.startTicks = start
             self.residentPages = UInt64(max(0, resident))
         }
     }

@@ -17,13 +17,16 @@ public enum IsolationMode: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// The containerizer for this mode over `workDirectory`, and the warning to log once when it fell back.
     public func makeContainerizer(workDirectory: String, logger: Logger) -> (any Containerizer, warning: String?) {
-        let posix = PosixContainerizer(configuration: PosixContainerizerConfiguration(workDirectory: workDirectory))
-        if self == .posix { return (posix, nil) }
+        // Made only when used: making one kills what an earlier POSIX run on this work directory left running.
+        func posix() -> PosixContainerizer {
+            PosixContainerizer(configuration: PosixContainerizerConfiguration(workDirectory: workDirectory))
+        }
+        if self == .posix { return (posix(), nil) }
         do {
             let linux = try LinuxContainerizer(configuration: LinuxContainerizerConfiguration(workDirectory: workDirectory))
             return (linux, nil)
         } catch {
-            return (posix, "Linux isolation unavailable (\(error)); tasks run under the POSIX containerizer: "
+            return (posix(), "Linux isolation unavailable (\(error)); tasks run under the POSIX containerizer: "
                 + "no cgroups, namespaces or capability limits are enforced")
         }
     }
