@@ -15,8 +15,10 @@ struct PosixContainerCheckpoint: Sendable, Equatable {
 
     /// What to do with a checkpointed group after a restart.
     enum Verdict: Sendable, Equatable {
-        /// Processes of the group still run: kill the group.
-        case kill
+        /// Its leader still runs: kill the whole group.
+        case killGroup
+        /// Its leader is gone but these processes of the group carry the container's marker: kill each.
+        case killStragglers([pid_t])
         /// Nothing of it is left (or its pid now names someone else): forget it.
         case gone
     }
@@ -38,17 +40,20 @@ struct PosixContainerCheckpoint: Sendable, Equatable {
         self.init(processGroup: group, leaderStartTicks: start, bootID: String(fields[2]))
     }
 
-    /// Whether the group still runs, from the host's processes (`pid`, its `/proc/<pid>/stat`). The leader alive with
-    /// the recorded start time is the group. With the leader gone, members that started no earlier than it are its
-    /// stragglers: a group ID cannot be taken by a new group while any member of the old one lives. A live process
-    /// with the leader's pid but another start time means the pid was reused: not ours.
-    func verdict(currentBootID: String?, processes: [(pid: pid_t, processGroup: pid_t, startTicks: UInt64)]) -> Verdict {
+    /// Whether the group still runs, from the host's processes (`pid`, its process group and start ticks). The
+    /// leader alive with the recorded start time is the group. A live process with the leader's pid but another
+    /// start time means the pid was reused: not ours. With the leader gone, the group's number may already name
+    /// another group (a daemon's double fork leaves leaderless groups; a new pid namespace reuses low pids at once),
+    /// so only members that started no earlier than the leader *and* carry the container's marker
+    /// (`isOurs`, e.g. its `KEEL_SANDBOX` in `/proc/<pid>/environ`) are taken for stragglers.
+    func verdict(currentBootID: String?, processes: [(pid: pid_t, processGroup: pid_t, startTicks: UInt64)],
+                 isOurs: (pid_t) -> Bool) -> Verdict {
         guard currentBootID == bootID else { return .gone }
         if let leader = processes.first(where: { $0.pid == processGroup }) {
-            return leader.startTicks == leaderStartTicks ? .kill : .gone
+            return leader.startTicks == leaderStartTicks ? .killGroup : .gone
         }
-        let stragglers = processes.contains { $0.processGroup == processGroup && $0.startTicks >= leaderStartTicks }
-        return stragglers ? .kill : .gone
+        let stragglers = processes.filter { $0.processGroup == processGroup && $0.startTicks >= leaderStartTicks && isOurs($0.pid) }
+        return stragglers.isEmpty ? .gone : .killStragglers(stragglers.map(\.pid))
     }
 
     /// This boot's ID, `nil` when it cannot be read.

@@ -56,11 +56,29 @@ final class PosixContainerJournal: Sendable {
         return live
     }
 
-    /// Reads what an earlier run left live and removes the file (the caller deals with those containers).
+    /// Reads what an earlier run left live and removes the file (the caller deals with those containers). Only a
+    /// regular file is read (never a FIFO or a link someone put there), up to its size; a compaction that a crash
+    /// interrupted leaves its new file, which is removed.
     func takeLeftovers() -> [String: PosixContainerCheckpoint] {
-        guard let text = ProcFiles.read(path, limit: 64 << 20) else { return [:] }
+        unlink(path + ".new")
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return [:] }
+        defer { close(fd) }
         unlink(path)
-        return Self.replay(text)
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            logger.warning("ignoring a container journal that is not a regular file", ["path": path])
+            return [:]
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(min(max(info.st_size, 0), 64 << 20)))
+        var count = 0
+        while count < bytes.count {
+            let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if got < 0 && errno == EINTR { continue }
+            if got <= 0 { break }
+            count += got
+        }
+        return Self.replay(String(decoding: bytes[0..<count], as: UTF8.self))
     }
 
     /// Notes that container `id` runs as `checkpoint` (best effort: a failure is logged).

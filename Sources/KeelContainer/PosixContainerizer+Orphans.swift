@@ -4,17 +4,20 @@ import Glibc
 
 extension PosixContainerizer {
     /// Journals container `id`'s process group (best effort: without it, a restart after a crash cannot find the
-    /// container, which is logged).
+    /// container, which is logged). Called right after the spawn, before the reaper watches the child, so the leader
+    /// cannot have been reaped yet and its start time is readable.
     func checkpoint(_ id: ContainerID, pid: pid_t) {
-        guard let bootID = checkpointBootID, let stat = ProcFiles.Stat(pid: pid) else {
-            return logger.warning("cannot checkpoint container: no boot ID or /proc entry", ["container": id, "pid": pid])
+        guard let bootID = checkpointBootID else { return }  // logged once, at init
+        guard let stat = ProcFiles.Stat(pid: pid) else {
+            return logger.warning("cannot checkpoint container: no /proc entry", ["container": id, "pid": pid])
         }
         journal.record(id, PosixContainerCheckpoint(processGroup: pid, leaderStartTicks: stat.startTicks, bootID: bootID))
     }
 
-    /// Kills the process groups that an earlier run of the agent on this work directory left running (it crashed,
-    /// so it neither killed nor destroyed them); their sandboxes stay. Returns the IDs of the containers killed.
-    /// Called once, before the first launch.
+    /// Kills what an earlier run of the agent on this work directory left running (it crashed, so it neither killed
+    /// nor destroyed its containers): each journalled group whose leader still runs, and — the leader gone — the
+    /// members of its group that carry the container's `KEEL_SANDBOX`. Sandboxes stay. Returns the IDs of the
+    /// containers it killed something of. Called once, before the first launch.
     @discardableResult
     func killOrphans() -> [String] {
         let leftovers = journal.takeLeftovers()
@@ -22,10 +25,21 @@ extension PosixContainerizer {
         let processes = ProcFiles.processIDs().compactMap { pid -> (pid: pid_t, processGroup: pid_t, startTicks: UInt64)? in
             ProcFiles.Stat(pid: pid).map { (pid, $0.processGroup, $0.startTicks) }
         }
+        let ownGroup = getpgrp()
         var killed: [String] = []
-        for (id, record) in leftovers.sorted(by: { $0.key < $1.key }) {
-            guard record.verdict(currentBootID: checkpointBootID, processes: processes) == .kill else { continue }
-            if Glibc.kill(-record.processGroup, SIGKILL) == 0 || errno == ESRCH {
+        for (id, record) in leftovers.sorted(by: { $0.key < $1.key }) where record.processGroup > 1 && record.processGroup != ownGroup {
+            let marker = "KEEL_SANDBOX=" + configuration.containersDirectory + "/" + id
+            let verdict = record.verdict(currentBootID: checkpointBootID, processes: processes) { pid in
+                Self.environment(of: pid).contains { $0 == marker }
+            }
+            var targets: [pid_t]
+            switch verdict {
+            case .gone: continue
+            case .killGroup: targets = [-record.processGroup]
+            case .killStragglers(let pids): targets = pids
+            }
+            targets = targets.filter { Glibc.kill($0, SIGKILL) != 0 && errno != ESRCH }
+            if targets.isEmpty {
                 logger.info("removed an orphaned container", ["container": id, "pgid": record.processGroup])
                 killed.append(id)
             } else {
@@ -33,5 +47,11 @@ extension PosixContainerizer {
             }
         }
         return killed
+    }
+
+    /// The entries of `/proc/<pid>/environ` (the environment the process was started with); empty when unreadable.
+    static func environment(of pid: pid_t) -> [Substring] {
+        guard let text = ProcFiles.read("/proc/\(pid)/environ", limit: 256 << 10) else { return [] }
+        return text.split(separator: "\0")
     }
 }

@@ -51,6 +51,9 @@ public final class PosixContainerizer: Containerizer {
         self.configuration = configuration
         self.logger = logger
         self.journal = PosixContainerJournal(path: configuration.workDirectory + "/posix-containers.journal", logger: logger)
+        if checkpointBootID == nil {
+            logger.warning("no boot ID in /proc: containers are not journalled, so a restart after a crash cannot kill them")
+        }
         killOrphans()
     }
 
@@ -79,14 +82,16 @@ public final class PosixContainerizer: Containerizer {
         do {
             let pid = try ProcessReaper.shared.spawn({ () throws(ContainerizerError) -> pid_t in
                 let pid = try PosixSpawn.spawn(plan.request)
-                // Before the reaper watches the pid: the record exists before the exit can be reported.
+                // Before the reaper watches the pid: the record exists before the exit can be reported, and the
+                // leader is not reaped yet while it is journalled.
                 state.withLock { $0.slots[id] = .live(Record(pid: pid, sandbox: plan.sandbox, startedAt: startedAt)) }
+                checkpoint(id, pid: pid)
                 return pid
             }, onExit: { [self] exit in finished(id, exit) })
-            checkpoint(id, pid: pid)
             logger.debug("launched container", ["container": id, "pid": pid])
             return ContainerHandle(id: id, pid: pid, sandboxDirectory: plan.sandbox, startedAt: startedAt)
         } catch {
+            journal.forget(id)
             _ = state.withLock { $0.slots.removeValue(forKey: id) }
             LaunchPlan.removeSandbox(plan.sandbox)
             logger.info("container launch failed", ["container": id, "error": error.description])
@@ -162,11 +167,12 @@ public final class PosixContainerizer: Containerizer {
         let (pid, _, _) = try markKilled(id)
         signalGroup(pid, SIGKILL)
         let termination = try await terminationAfterKill(id)
+        // Before the slot goes: a launch of the same ID right after must not lose its own entry.
+        journal.forget(id)
         let record = state.withLock { state -> Record? in
             guard case .live(let record) = state.slots.removeValue(forKey: id) else { return nil }
             return record
         }
-        journal.forget(id)
         if removeSandbox, let record { LaunchPlan.removeSandbox(record.sandbox) }
         logger.debug("destroyed container", ["container": id, "termination": termination])
         return termination

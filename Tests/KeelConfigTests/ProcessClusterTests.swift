@@ -146,12 +146,17 @@ struct ProcessClusterTests {
               let kept = rest.first else { throw ProcessTestError(message: "no second offer") }
         // With Linux isolation the task runs in its own pid namespace (its `$$` is not a host pid) and cgroups.
         let linux = offer.attributes["keel.isolation"]?.description == "linux"
+        // The task's pid (POSIX isolation: a host pid) and whether it still runs as the task's `sleep`.
+        func taskProcess() -> (pid: pid_t, running: Bool)? {
+            guard !linux, let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                  let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            return (pid, stat.hasPrefix("\(pid) (sleep) ") && !stat.contains(") Z "))
+        }
         defer {
-            // The task's process outlives its SIGKILLed agent: end it (we started it, through our agent).
-            if !linux, let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                kill(pid, SIGKILL)
-            }
+            // Should the test stop before the restarted agent killed it: end the task we started (only if that pid
+            // is still our `sleep`).
+            if let (pid, running) = taskProcess(), running { kill(pid, SIGKILL) }
         }
 
         let killedAt = ContinuousClock.now
@@ -168,17 +173,13 @@ struct ProcessClusterTests {
         // it then removes its cgroup root: nothing is left under keel/.
         cluster.agent = try KeelChild(["agent", "--config", cluster.directory + "/agent.json"])
         _ = try await cluster.agent.errors.first { $0.contains("removed an orphaned container") }
-        if !linux, let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-           let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+        if !linux {
+            let before = try #require(taskProcess(), "the task wrote no pid file")
+            #expect(before.pid > 1)
             // The SIGKILL was sent; the process ends once it is scheduled (no event reports it: poll, bounded).
-            func running() -> Bool {
-                let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?
-                    .split(separator: ")").last?.split(separator: " ").first
-                return state != nil && state != "Z"
-            }
             let deadline = ContinuousClock.now + .seconds(10)
-            while running() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(!running(), "the orphaned task \(pid) still runs")
+            while taskProcess()?.running == true && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(taskProcess()?.running == false, "the orphaned task \(before.pid) still runs")
         }
         await driver.stop()
         await cluster.stop()

@@ -129,7 +129,7 @@ import Testing
         let stat = try #require(ProcFiles.Stat(text: text))
         #expect(stat.state == "S" && stat.parent == 1 && stat.processGroup == 4242)
         #expect(stat.userTicks == 7 && stat.systemTicks == 3 && stat.childUserTicks == 2 && stat.childSystemTicks == 1)
-        #expect(stat.residentPages == 55)
+        #expect(stat.residentPages == 55 && stat.startTicks == 100)
         #expect(ProcFiles.Stat(text: "4242 (truncated) S 1") == nil)
         #expect(ContainerTermination.status(fromWaitStatus: 3 << 8) == .exited(code: 3))
         #expect(ContainerTermination.status(fromWaitStatus: 0x80 | 11) == .signaled(signal: 11, coreDumped: true))

@@ -45,17 +45,29 @@ struct OrphanTests {
 
     @Test func onlyTheRecordedGroupIsJudgedAlive() {
         let record = PosixContainerCheckpoint(processGroup: 500, leaderStartTicks: 1_000, bootID: "boot")
+        func verdict(_ processes: [(pid: pid_t, processGroup: pid_t, startTicks: UInt64)], boot: String? = "boot",
+                     ours: Set<pid_t> = []) -> PosixContainerCheckpoint.Verdict {
+            record.verdict(currentBootID: boot, processes: processes) { ours.contains($0) }
+        }
         // The leader, same start time: ours.
-        #expect(record.verdict(currentBootID: "boot", processes: [(500, 500, 1_000)]) == .kill)
+        #expect(verdict([(500, 500, 1_000)]) == .killGroup)
         // Same pid, another start time: the pid was reused by someone else.
-        #expect(record.verdict(currentBootID: "boot", processes: [(500, 500, 7_000), (501, 500, 7_001)]) == .gone)
-        // Leader gone, a straggler of its group that started after it: ours.
-        #expect(record.verdict(currentBootID: "boot", processes: [(612, 500, 1_200)]) == .kill)
-        // Leader gone, nothing left in the group.
-        #expect(record.verdict(currentBootID: "boot", processes: [(612, 612, 1_200)]) == .gone)
+        #expect(verdict([(500, 500, 7_000), (501, 500, 7_001)], ours: [501]) == .gone)
+        // Leader gone: only members of the group that started after it and carry the marker.
+        #expect(verdict([(612, 500, 1_200), (613, 500, 1_300), (614, 500, 900), (615, 615, 1_400)], ours: [612, 614, 615])
+                == .killStragglers([612]))
+        // Leader gone, a group of that number without the marker: another group that reused the number.
+        #expect(verdict([(612, 500, 1_200)]) == .gone)
         // Another boot: nothing can have survived.
-        #expect(record.verdict(currentBootID: "other", processes: [(500, 500, 1_000)]) == .gone)
-        #expect(record.verdict(currentBootID: nil, processes: [(500, 500, 1_000)]) == .gone)
+        #expect(verdict([(500, 500, 1_000)], boot: "other") == .gone)
+        #expect(verdict([(500, 500, 1_000)], boot: nil) == .gone)
+    }
+
+    /// The processes (not zombies) whose process group is `group`.
+    static func members(of group: pid_t) -> [pid_t] {
+        ProcFiles.processIDs().filter { pid in
+            ProcFiles.Stat(pid: pid).map { $0.processGroup == group && $0.state != "Z" } ?? false
+        }
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -89,5 +101,31 @@ struct OrphanTests {
         #expect(await restarted.containers().isEmpty)
         _ = try await fixture.containerizer.destroy(orphan.id, removeSandbox: true)
         _ = try await elsewhere.containerizer.destroy(bystander.id, removeSandbox: true)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func stragglersOfADeadLeaderAreKilledOnlyWhenTheyCarryTheContainersMarker() async throws {
+        let fixture = try Fixture(), elsewhere = try Fixture()
+        defer { fixture.cleanUp(); elsewhere.cleanUp() }
+        // Both leaders exit at once and leave a background sleep in a group without a leader.
+        let ours = try await fixture.containerizer.launch(ContainerSpec(id: try ContainerID("ours"), command: .shell("sleep 60 & exit 0")))
+        let theirs = try await elsewhere.containerizer.launch(ContainerSpec(id: try ContainerID("theirs"),
+                                                                            command: .shell("sleep 60 & exit 0")))
+        _ = try await fixture.containerizer.wait(ours.id)
+        _ = try await elsewhere.containerizer.wait(theirs.id)
+        defer { for pid in Self.members(of: theirs.pid) { kill(pid, SIGKILL) } }
+        #expect(Self.members(of: ours.pid).count == 1 && Self.members(of: theirs.pid).count == 1)
+        // Our journal also names their group, as if its number had been ours before: it lacks our marker.
+        let bootID = try #require(PosixContainerCheckpoint.currentBootID())
+        let journal = fixture.workDirectory + "/posix-containers.journal"
+        let handle = try #require(FileHandle(forWritingAtPath: journal))
+        handle.seekToEndOfFile()
+        handle.write(Data("+ stranger \(theirs.pid) 0 \(bootID)\n".utf8))
+        handle.closeFile()
+
+        _ = PosixContainerizer(configuration: PosixContainerizerConfiguration(workDirectory: fixture.workDirectory),
+                               logger: Logger(label: "test", level: .warning))
+        try await eventually("our straggler is gone") { Self.members(of: ours.pid).isEmpty }
+        #expect(Self.members(of: theirs.pid).count == 1)
     }
 }
