@@ -131,6 +131,13 @@ extension AgentActor {
         let termination = try? await containerizer.wait(container)
         _ = try? await containerizer.destroy(container, removeSandbox: false)
         guard let executor = executors[key], executor.containerID == container else { return }
+        // Without cgroups, destroying the container kills the executor's process group only; an executor that runs
+        // its tasks in groups of their own through a POSIX containerizer on its sandbox (as `keel-executor` does)
+        // journals them there, so what it left running is killed too. (The journal is the executor's to write, but
+        // under POSIX isolation it runs as the agent's user and could kill those processes itself.)
+        if containerizer.isolation == .posix, let sandbox = executor.sandbox {
+            PosixContainerizer.killOrphans(workDirectory: sandbox, logger: logger)
+        }
         executors[key] = nil
         if let token = executorWatches.removeValue(forKey: key) { actorSystem.unwatch(token) }
         if let secretFile = executor.secretFile { unlink(secretFile) }

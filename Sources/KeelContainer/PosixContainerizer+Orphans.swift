@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import KeelLog
 
 extension PosixContainerizer {
     /// Journals container `id`'s process group (best effort: without it, a restart after a crash cannot find the
@@ -20,6 +21,27 @@ extension PosixContainerizer {
     /// containers it killed something of. Called once, before the first launch.
     @discardableResult
     func killOrphans() -> [String] {
+        Self.killOrphans(journal: journal, containersDirectory: configuration.containersDirectory,
+                         bootID: checkpointBootID, logger: logger)
+    }
+
+    /// ``killOrphans()`` for an agent that no longer runs the POSIX containerizer on `workDirectory` (it now has
+    /// Linux isolation): what a crashed POSIX run left is killed all the same.
+    @discardableResult
+    public static func killOrphans(workDirectory: String, logger: Logger) -> [String] {
+        let configuration = PosixContainerizerConfiguration(workDirectory: workDirectory)
+        return killOrphans(journal: PosixContainerJournal(path: journalPath(configuration), logger: logger),
+                           containersDirectory: configuration.containersDirectory,
+                           bootID: PosixContainerCheckpoint.currentBootID(), logger: logger)
+    }
+
+    /// `<workDirectory>/posix-containers.journal`.
+    static func journalPath(_ configuration: PosixContainerizerConfiguration) -> String {
+        configuration.workDirectory + "/posix-containers.journal"
+    }
+
+    private static func killOrphans(journal: PosixContainerJournal, containersDirectory: String, bootID: String?,
+                                    logger: Logger) -> [String] {
         let leftovers = journal.takeLeftovers()
         guard !leftovers.isEmpty else { return [] }
         let processes = ProcFiles.processIDs().compactMap { pid -> (pid: pid_t, processGroup: pid_t, startTicks: UInt64)? in
@@ -28,9 +50,9 @@ extension PosixContainerizer {
         let ownGroup = getpgrp()
         var killed: [String] = []
         for (id, record) in leftovers.sorted(by: { $0.key < $1.key }) where record.processGroup > 1 && record.processGroup != ownGroup {
-            let marker = "KEEL_SANDBOX=" + configuration.containersDirectory + "/" + id
-            let verdict = record.verdict(currentBootID: checkpointBootID, processes: processes) { pid in
-                Self.environment(of: pid).contains { $0 == marker }
+            let marker = "KEEL_SANDBOX=" + containersDirectory + "/" + id
+            let verdict = record.verdict(currentBootID: bootID, processes: processes) { pid in
+                environment(of: pid).contains { $0 == marker }
             }
             var targets: [pid_t]
             switch verdict {
@@ -43,7 +65,7 @@ extension PosixContainerizer {
                 logger.info("removed an orphaned container", ["container": id, "pgid": record.processGroup])
                 killed.append(id)
             } else {
-                logger.warning("cannot kill an orphaned container", ["container": id, "pgid": record.processGroup, "errno": errno])
+                logger.warning("cannot kill an orphaned container", ["container": id, "pgid": record.processGroup])
             }
         }
         return killed

@@ -50,7 +50,7 @@ public final class PosixContainerizer: Containerizer {
     public init(configuration: PosixContainerizerConfiguration, logger: Logger = Logger(label: "keel.container.posix")) {
         self.configuration = configuration
         self.logger = logger
-        self.journal = PosixContainerJournal(path: configuration.workDirectory + "/posix-containers.journal", logger: logger)
+        self.journal = PosixContainerJournal(path: Self.journalPath(configuration), logger: logger)
         if checkpointBootID == nil {
             logger.warning("no boot ID in /proc: containers are not journalled, so a restart after a crash cannot kill them")
         }

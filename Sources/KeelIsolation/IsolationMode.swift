@@ -24,6 +24,8 @@ public enum IsolationMode: String, Sendable, Hashable, Codable, CaseIterable {
         if self == .posix { return (posix(), nil) }
         do {
             let linux = try LinuxContainerizer(configuration: LinuxContainerizerConfiguration(workDirectory: workDirectory))
+            // A crashed POSIX run on this work directory (before Linux isolation was available) left its groups.
+            PosixContainerizer.killOrphans(workDirectory: workDirectory, logger: logger)
             return (linux, nil)
         } catch {
             return (posix(), "Linux isolation unavailable (\(error)); tasks run under the POSIX containerizer: "

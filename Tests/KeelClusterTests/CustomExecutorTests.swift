@@ -179,6 +179,40 @@ struct CustomExecutorTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func withoutCgroupsTheTasksOfAnExecutorThatDiedAreKilledToo() async throws {
+        let cluster = try await oneAgentOverTCP { $0.isolation = .posix }
+        let executor = try executor("exec-posix")
+        let pidFile = cluster.workDirectory + "/t0.pid"
+        let (stream, continuation) = AsyncStream<FrameworkEvent>.makeStream()
+        let reader = EventReader(stream)
+        let scheduler = EventScheduler(events: continuation) { agentID in
+            let resources = try Resources.parse("cpus:0.1;mem:16")
+            // t0 runs in a process group of its own (keel-executor's containerizer); t1 kills the executor.
+            return [TaskInfo(name: "t0", taskID: TaskID("t0"), agentID: agentID, resources: resources,
+                             executor: executor, data: Array("echo $$ > \(pidFile); exec sleep 30".utf8)),
+                    TaskInfo(name: "t1", taskID: TaskID("t1"), agentID: agentID, resources: resources,
+                             executor: executor, data: Array("while [ ! -s \(pidFile) ]; do sleep 0.01; done; kill -9 $PPID".utf8))]
+        }
+        let driver = try await cluster.startFramework(FrameworkInfo(name: "posix"), scheduler: scheduler)
+        let failed = try await reader.state("t0", .failed)
+        #expect(failed.reason == .executorTerminated)
+        let text = try String(contentsOfFile: pidFile, encoding: .utf8)
+        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Whether `pid` is still t0's `sleep` (not a zombie, not someone else's reused pid).
+        func sleeping() -> Bool {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            return stat.hasPrefix("\(pid) (sleep) ") && !stat.contains(") Z ")
+        }
+        defer { if sleeping() { kill(pid, SIGKILL) } }
+        // The kill was sent before the update; the process ends once scheduled (no event says so: poll, bounded).
+        let deadline = ContinuousClock.now + .seconds(10)
+        while sleeping() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!sleeping(), "t0's process \(pid) outlived its executor")
+        await driver.stop()
+        await cluster.shutdown()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func anExecutorThatNeverRegistersIsDestroyedAndItsTasksFail() async throws {
         let cluster = try await oneAgentOverTCP { $0.executorRegistrationTimeout = .milliseconds(500) }
         let silent = try executor("silent", command: CommandInfo(.shell("sleep 30")))

@@ -104,6 +104,17 @@ struct OrphanTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func anAgentNowOnLinuxIsolationStillKillsWhatItsPOSIXRunLeft() async throws {
+        let fixture = try Fixture()
+        defer { fixture.cleanUp() }
+        let orphan = try await fixture.containerizer.launch(ContainerSpec(id: try ContainerID("left"), command: .shell("exec sleep 60")))
+        let killed = PosixContainerizer.killOrphans(workDirectory: fixture.workDirectory, logger: Logger(label: "test", level: .warning))
+        #expect(killed == ["left"])
+        #expect(try await fixture.containerizer.wait(orphan.id).signal == SIGKILL)
+        _ = try await fixture.containerizer.destroy(orphan.id, removeSandbox: true)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func stragglersOfADeadLeaderAreKilledOnlyWhenTheyCarryTheContainersMarker() async throws {
         let fixture = try Fixture(), elsewhere = try Fixture()
         defer { fixture.cleanUp(); elsewhere.cleanUp() }
