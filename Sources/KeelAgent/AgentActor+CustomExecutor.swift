@@ -25,7 +25,8 @@ extension AgentActor {
             executors[key] = CustomExecutor(info: info)
             // The start heads the executor's chain: no call and no resize runs before its container exists, even
             // when the executor registers before `launch` returned.
-            executors[key]?.lastCall = callingTask { await self.startExecutor(key, command: command) }
+            // A plain task, not the loop's: the launch does file-system and spawn work that must stay off the loop.
+            executors[key]?.lastCall = Task { await self.startExecutor(key, command: command) }
         }
         for task in launch.keys {
             executors[key]?.tasks.insert(task)
