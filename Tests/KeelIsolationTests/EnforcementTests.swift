@@ -115,7 +115,20 @@ struct EnforcementTests {
             chmod(program, 0o755)
             #expect(directory.hasPrefix("/tmp/"), "the test needs a program below /tmp, got \(directory)")
             let id = try ContainerID("below-tmp")
-            let handle = try await fixture.containerizer.launch(ContainerSpec(id: id, command: .argv(executable: program, arguments: [])))
+            // Another test's spawn may still hold the file's write descriptor for a moment (inherited across its
+            // fork until its exec closes it): execve then fails with ETXTBSY, a race of the test's own making.
+            var attempt = 0
+            var launched: ContainerHandle?
+            while launched == nil {
+                do {
+                    launched = try await fixture.containerizer.launch(ContainerSpec(id: id, command: .argv(executable: program, arguments: [])))
+                } catch {
+                    guard case .spawnFailed(_, let code, _) = error, code == ETXTBSY, attempt < 5 else { throw error }
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            let handle = try #require(launched)
             let termination = try await fixture.containerizer.wait(id)
             #expect(termination.succeeded, "\(termination)")
             #expect(fixture.output(handle) == "hello from \(program)\n")
