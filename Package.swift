@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "KeelContainerTests", dependencies: ["KeelContainer", "KeelCore", "KeelLog"]),
         .testTarget(name: "KeelIsolationTests", dependencies: ["KeelIsolation", "KeelLaunch", "KeelContainer", "KeelLog"]),
         .testTarget(name: "KeelAllocatorTests", dependencies: ["KeelAllocator", "KeelCore"]),
-        .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelCore", "KeelProtocol", "KeelActors", "KeelFramework", "KeelIsolation"]),
+        .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelContainer", "KeelCore", "KeelProtocol", "KeelActors", "KeelFramework", "KeelIsolation"]),
         .testTarget(name: "KeelProtocolTests", dependencies: ["KeelProtocol", "KeelActors", "KeelCore", "KeelCodec"]),
     ],
     swiftLanguageModes: [.v6]

@@ -201,19 +201,17 @@ extension LinuxContainerizer {
 
     /// Reads `fd` to end-of-file on a Dispatch thread (never the cooperative pool), then closes it.
     private static func readAll(_ fd: Int32) async -> [UInt8] {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var bytes: [UInt8] = []
-                var buffer = [UInt8](repeating: 0, count: 512)
-                while true {
-                    let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-                    if got < 0, errno == EINTR { continue }
-                    if got <= 0 { break }
-                    bytes += buffer[0..<got]
-                }
-                close(fd)
-                continuation.resume(returning: bytes)
+        await offPool {
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 512)
+            while true {
+                let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if got < 0, errno == EINTR { continue }
+                if got <= 0 { break }
+                bytes += buffer[0..<got]
             }
+            close(fd)
+            return bytes
         }
     }
 

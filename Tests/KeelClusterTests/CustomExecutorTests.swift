@@ -1,6 +1,7 @@
 import Foundation
 import KeelActors
 import KeelAgent
+import KeelContainer
 import KeelCore
 import KeelFramework
 import KeelProtocol
@@ -108,6 +109,17 @@ struct CustomExecutorTests {
         return try await LocalCluster.start(configuration)
     }
 
+    /// Tasks `t0`, `t1`, … of `executor`, each running one of `lines` (cpus 0.1, mem 16).
+    static func tasks(on executor: ExecutorInfo, _ lines: [String]) -> @Sendable (AgentID) throws -> [TaskInfo] {
+        { agentID in
+            let resources = try Resources.parse("cpus:0.1;mem:16")
+            return lines.enumerated().map { index, line in
+                TaskInfo(name: "t\(index)", taskID: TaskID("t\(index)"), agentID: agentID, resources: resources,
+                         executor: executor, data: Array(line.utf8))
+            }
+        }
+    }
+
     func executor(_ id: String, command: CommandInfo = CommandInfo(.argv([referenceExecutorPath]))) throws -> ExecutorInfo {
         ExecutorInfo(executorID: ExecutorID(id), name: id, kind: .custom(command), resources: try Resources.parse("cpus:0.1;mem:32"))
     }
@@ -157,14 +169,8 @@ struct CustomExecutorTests {
         let executor = try executor("exec-crash")
         let (stream, continuation) = AsyncStream<FrameworkEvent>.makeStream()
         let reader = EventReader(stream)
-        let scheduler = EventScheduler(events: continuation) { agentID in
-            let resources = try Resources.parse("cpus:0.1;mem:16")
-            // t1 kills its own executor (the task's parent) once t0 is running.
-            return [TaskInfo(name: "t0", taskID: TaskID("t0"), agentID: agentID, resources: resources,
-                             executor: executor, data: Array("sleep 30".utf8)),
-                    TaskInfo(name: "t1", taskID: TaskID("t1"), agentID: agentID, resources: resources,
-                             executor: executor, data: Array("sleep 0.2; kill -9 $PPID".utf8))]
-        }
+        // t1 kills its own executor (the task's parent) once t0 is running.
+        let scheduler = EventScheduler(events: continuation, tasks: Self.tasks(on: executor, ["sleep 30", "sleep 0.2; kill -9 $PPID"]))
         let driver = try await cluster.startFramework(FrameworkInfo(name: "crash"), scheduler: scheduler)
         _ = try await reader.state("t0", .running)
         let failed = try await reader.state("t0", .failed)
@@ -185,14 +191,9 @@ struct CustomExecutorTests {
         let pidFile = cluster.workDirectory + "/t0.pid"
         let (stream, continuation) = AsyncStream<FrameworkEvent>.makeStream()
         let reader = EventReader(stream)
-        let scheduler = EventScheduler(events: continuation) { agentID in
-            let resources = try Resources.parse("cpus:0.1;mem:16")
-            // t0 runs in a process group of its own (keel-executor's containerizer); t1 kills the executor.
-            return [TaskInfo(name: "t0", taskID: TaskID("t0"), agentID: agentID, resources: resources,
-                             executor: executor, data: Array("echo $$ > \(pidFile); exec sleep 30".utf8)),
-                    TaskInfo(name: "t1", taskID: TaskID("t1"), agentID: agentID, resources: resources,
-                             executor: executor, data: Array("while [ ! -s \(pidFile) ]; do sleep 0.01; done; kill -9 $PPID".utf8))]
-        }
+        // t0 runs in a process group of its own (keel-executor's containerizer); t1 kills the executor.
+        let scheduler = EventScheduler(events: continuation, tasks: Self.tasks(on: executor, [
+            "echo $$ > \(pidFile); exec sleep 30", "while [ ! -s \(pidFile) ]; do sleep 0.01; done; kill -9 $PPID"]))
         let driver = try await cluster.startFramework(FrameworkInfo(name: "posix"), scheduler: scheduler)
         let failed = try await reader.state("t0", .failed)
         #expect(failed.reason == .executorTerminated)
@@ -204,10 +205,10 @@ struct CustomExecutorTests {
             return stat.hasPrefix("\(pid) (sleep) ") && !stat.contains(") Z ")
         }
         defer { if sleeping() { kill(pid, SIGKILL) } }
-        // The kill was sent before the update; the process ends once scheduled (no event says so: poll, bounded).
-        let deadline = ContinuousClock.now + .seconds(10)
-        while sleeping() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(!sleeping(), "t0's process \(pid) outlived its executor")
+        // The kill was sent before the update; the process ends once it is scheduled.
+        if sleeping() {
+            #expect(await ProcessExitWatch.waitForExit(of: pid, within: .seconds(10)), "t0's process \(pid) outlived its executor")
+        }
         await driver.stop()
         await cluster.shutdown()
     }

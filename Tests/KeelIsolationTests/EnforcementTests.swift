@@ -111,29 +111,29 @@ struct EnforcementTests {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let program = directory + "/hello"
-            try "#!/bin/sh\necho hello from $0\n".write(toFile: program, atomically: true, encoding: .utf8)
-            chmod(program, 0o755)
+            // Written by a child process: no descriptor of this process ever has the program open for writing, so
+            // another test's concurrent spawn cannot inherit one and make the exec fail with ETXTBSY.
+            try await Self.run("/bin/sh", ["-c", #"printf '#!/bin/sh\necho hello from $0\n' > "$1" && chmod 755 "$1""#, "sh", program])
             #expect(directory.hasPrefix("/tmp/"), "the test needs a program below /tmp, got \(directory)")
             let id = try ContainerID("below-tmp")
-            // Another test's spawn may still hold the file's write descriptor for a moment (inherited across its
-            // fork until its exec closes it): execve then fails with ETXTBSY, a race of the test's own making.
-            var attempt = 0
-            var launched: ContainerHandle?
-            while launched == nil {
-                do {
-                    launched = try await fixture.containerizer.launch(ContainerSpec(id: id, command: .argv(executable: program, arguments: [])))
-                } catch {
-                    guard case .spawnFailed(_, let code, _) = error, code == ETXTBSY, attempt < 5 else { throw error }
-                    attempt += 1
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-            }
-            let handle = try #require(launched)
+            let handle = try await fixture.containerizer.launch(ContainerSpec(id: id, command: .argv(executable: program, arguments: [])))
             let termination = try await fixture.containerizer.wait(id)
             #expect(termination.succeeded, "\(termination)")
             #expect(fixture.output(handle) == "hello from \(program)\n")
         }
         await fixture.cleanUp()
+    }
+
+    /// Runs `executable` to its end, waiting on its termination handler; throws when it fails.
+    static func run(_ executable: String, _ arguments: [String]) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        guard status == 0 else { throw FixtureError.failed("\(executable) exited with \(status)") }
     }
 
     @Test func isolatedNetworkHasOnlyLoopback() async throws {

@@ -85,7 +85,7 @@ struct LinuxFixture {
     }
 }
 
-enum FixtureError: Error { case mkdtemp(Int32), timeout(String) }
+enum FixtureError: Error { case mkdtemp(Int32), timeout(String), failed(String) }
 
 /// Polls `condition` every 10 ms until it holds; throws after `seconds`. Only for state no event reports (cgroup
 /// counters), never as a stand-in for waiting on an exit.
